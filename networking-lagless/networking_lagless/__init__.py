@@ -1,0 +1,1 @@
+"""Neutron ML2 drivers for lagless (L2-less, LAG-less networking for OpenStack)."""
