@@ -2,7 +2,8 @@
 // Pure value types. What each field means and its default is documented here and in
 // examples/agent.yaml; src/config/schema.ts is the one place that reads them.
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+import type { LogLevel } from '../lib/log.js';
+export type { LogLevel };
 export type AddressFamily = 'ipv4' | 'ipv6';
 
 /** One BGP session to a ToR over one uplink interface. */
