@@ -82,3 +82,58 @@ export class BgpWireError extends Error {
     this.attrType = init.attrType;
   }
 }
+
+// ---------------------------------------------------------------- constructors used by the codec
+
+export const ROUTE_REFRESH_INVALID_LENGTH = 1; // RFC 7313 §5
+
+interface Detail {
+  readonly data?: Uint8Array;
+  readonly attrType?: number;
+  readonly withdraw?: readonly Prefix[];
+  readonly cause?: unknown;
+}
+
+/** Message header error (RFC 4271 §6.1): always a session reset. */
+export function headerError(code: string, subcode: number, message: string, data?: Uint8Array): BgpWireError {
+  return new BgpWireError({ code, message, notifCode: NOTIF_HEADER, notifSubcode: subcode, action: 'session-reset', ...(data && { data }) });
+}
+
+/** OPEN message error (RFC 4271 §6.2): always a session reset. Subcode 0 is "unspecific". */
+export function openError(code: string, subcode: number, message: string, data?: Uint8Array): BgpWireError {
+  return new BgpWireError({ code, message, notifCode: NOTIF_OPEN, notifSubcode: subcode, action: 'session-reset', ...(data && { data }) });
+}
+
+/** UPDATE message error (RFC 4271 §6.3) with the RFC 7606 action the receiver takes. */
+export function updateError(code: string, subcode: number, action: ErrorAction, message: string, detail: Detail = {}): BgpWireError {
+  return new BgpWireError({ code, message, notifCode: NOTIF_UPDATE, notifSubcode: subcode, action, ...detail });
+}
+
+/**
+ * A value the encoder cannot put on the wire (a caller bug: an out-of-range number, a malformed
+ * address, a message too long). Codes start with ERR_BGP_ENCODE_; there is no NOTIFICATION to send
+ * (code 0), and nothing was written.
+ */
+export function encodeError(code: string, message: string): BgpWireError {
+  return new BgpWireError({ code, message, notifCode: 0, notifSubcode: 0, action: 'session-reset' });
+}
+
+/** The same error with the prefixes to withdraw attached (RFC 7606 treat-as-withdraw). */
+export function withWithdraw(e: BgpWireError, withdraw: readonly Prefix[]): BgpWireError {
+  return new BgpWireError({
+    code: e.code,
+    message: e.message,
+    notifCode: e.notifCode,
+    notifSubcode: e.notifSubcode,
+    data: e.data,
+    action: e.action,
+    withdraw,
+    ...(e.attrType !== undefined && { attrType: e.attrType }),
+    cause: e,
+  });
+}
+
+/** For exhaustive switches over value kinds: a value of a kind the encoder does not know. */
+export function unknownKind(x: never, what: string): never {
+  throw encodeError('ERR_BGP_ENCODE_KIND', `unknown ${what}: ${JSON.stringify(x)}`);
+}

@@ -128,6 +128,11 @@ export interface OpenMessage {
   readonly otherParams?: readonly { type: number; value: Uint8Array }[];
   /** encode with the RFC 9072 extended optional-parameters form; set by the decoder when received so */
   readonly extendedParams?: boolean;
+  /**
+   * encode each capability in its own optional parameter (as FRR and GoBGP send them) instead of
+   * all in one (as BIRD does); set by the decoder when received so, so that re-encoding gives the same bytes
+   */
+  readonly oneParamPerCapability?: boolean;
 }
 
 export interface UpdateMessage {
@@ -139,6 +144,15 @@ export interface UpdateMessage {
   readonly nlri: readonly Prefix[];
   /** attribute-discard problems found while decoding (RFC 7606): the attribute was dropped, the update stands */
   readonly discarded?: readonly import('./errors.js').BgpWireError[];
+  /**
+   * How the attributes were laid out on the wire, set by the decoder only when that differs from
+   * what the encoder does by itself (MP attributes first, then ascending type code; 2-octet length
+   * only for MP attributes and values over 255 bytes; no Partial bit on known attributes), so that
+   * re-encoding a received UPDATE gives the same bytes. The encoder writes the listed attributes
+   * first, in this order, taking only the Extended Length (0x10) and, for known attributes, the
+   * Partial (0x20) bit from `flags`; attributes not listed follow in the default order.
+   */
+  readonly attributeLayout?: readonly { readonly type: number; readonly flags: number }[];
 }
 
 export interface NotificationMessage {

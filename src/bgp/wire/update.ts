@@ -1,0 +1,314 @@
+// UPDATE (RFC 4271 §4.3) with RFC 7606 error handling, and End-of-RIB markers (RFC 4724 §2).
+//
+// Decoding order: the withdrawn routes and NLRI fields first (they are located by the two length
+// fields alone, so a broken attribute cannot hide them), then the attributes through the table.
+// Errors are collected by severity: session-reset throws at once; afi-safi-disable and
+// treat-as-withdraw are thrown after the whole UPDATE was read, carrying every prefix it held;
+// attribute-discard drops the attribute and reports it in `discarded`.
+import { mergeAs4Path, AS_TRANS } from './as-path.js';
+import { AttrInput } from './attr-input.js';
+import {
+  alwaysExtendedLength,
+  ATTR_AS4_AGGREGATOR,
+  ATTR_AS4_PATH,
+  ATTR_AS_PATH,
+  ATTR_MP_REACH_NLRI,
+  ATTR_MP_UNREACH_NLRI,
+  ATTR_NEXT_HOP,
+  ATTR_ORIGIN,
+  ATTRIBUTES,
+  canonicalRank,
+  type AttributeDescriptor,
+  type DecodeState,
+  FLAG_EXTENDED_LENGTH,
+  FLAG_OPTIONAL,
+  FLAG_PARTIAL,
+  FLAG_TRANSITIVE,
+} from './attributes.js';
+import {
+  BgpWireError,
+  encodeError,
+  UPDATE_ATTR_FLAGS,
+  UPDATE_INVALID_NETWORK,
+  UPDATE_MALFORMED_ATTR_LIST,
+  UPDATE_MISSING_WELLKNOWN,
+  UPDATE_UNRECOGNIZED_WELLKNOWN,
+  updateError,
+  withWithdraw,
+} from './errors.js';
+import { decodeIpv4Nlri, encodePrefix } from './nlri.js';
+import type { CodecContext, PathAttributes, Prefix, RawAttribute, UpdateMessage } from './types.js';
+import { AFI_IPV4, SAFI_UNICAST } from './types.js';
+import { Writer } from './writer.js';
+
+const IPV4_UNICAST = '1/1';
+
+// Per-decode scratch (decoding is synchronous, so one set is enough): which types were seen in
+// this UPDATE (by stamp), and the wire layout of the kept attributes.
+const seen = new Uint32Array(256);
+let stamp = 0;
+const layoutType = new Uint8Array(256);
+const layoutFlags = new Uint8Array(256);
+const layoutLength = new Uint16Array(256);
+
+/** Decodes an UPDATE body: bytes [start, end) after the header. */
+export function decodeUpdate(buf: Uint8Array, start: number, end: number, ctx: CodecContext): UpdateMessage {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const withdrawnLength = view.getUint16(start);
+  const withdrawnEnd = start + 2 + withdrawnLength;
+  if (withdrawnEnd + 2 > end) {
+    throw updateError('ERR_BGP_UPDATE_LENGTHS', UPDATE_MALFORMED_ATTR_LIST, 'session-reset', `withdrawn routes length ${withdrawnLength} overruns the message`);
+  }
+  const attrsLength = view.getUint16(withdrawnEnd);
+  const attrsStart = withdrawnEnd + 2;
+  const attrsEnd = attrsStart + attrsLength;
+  if (attrsEnd > end) {
+    throw updateError('ERR_BGP_UPDATE_LENGTHS', UPDATE_MALFORMED_ATTR_LIST, 'session-reset', `total path attribute length ${attrsLength} overruns the message`);
+  }
+  const addPath = ctx.addPathReceive.has(IPV4_UNICAST);
+  const withdrawn: Prefix[] = [];
+  decodeIpv4Nlri(buf, start + 2, withdrawnEnd, addPath, withdrawn, (why) =>
+    updateError('ERR_BGP_NLRI_MALFORMED', UPDATE_INVALID_NETWORK, 'session-reset', `withdrawn routes: ${why}`));
+  const nlri: Prefix[] = [];
+  decodeIpv4Nlri(buf, attrsEnd, end, addPath, nlri, (why) =>
+    updateError('ERR_BGP_NLRI_MALFORMED', UPDATE_INVALID_NETWORK, 'session-reset', `NLRI: ${why}`));
+
+  const attrs: PathAttributes = {};
+  const st: DecodeState = { ctx, attrs };
+  let worst: BgpWireError | undefined; // the most severe afi-safi-disable / treat-as-withdraw error
+  let discarded: BgpWireError[] | undefined;
+  let unknown: RawAttribute[] | undefined;
+  const note = (e: BgpWireError) => {
+    if (e.action === 'session-reset') throw e;
+    if (e.action === 'attribute-discard') (discarded ??= []).push(e);
+    else if (worst === undefined || (e.action === 'afi-safi-disable' && worst.action !== 'afi-safi-disable')) worst = e;
+  };
+
+  if (++stamp === 0xffffffff) {
+    seen.fill(0);
+    stamp = 1;
+  }
+  let kept = 0;
+  let p = attrsStart;
+  while (p < attrsEnd) {
+    // RFC 7606 §4: a header or value overrunning the attribute field is treat-as-withdraw; the NLRI
+    // field was located by the total length, so it is already known.
+    const flags = buf[p]!;
+    const headerLength = flags & FLAG_EXTENDED_LENGTH ? 4 : 3;
+    if (attrsEnd - p < headerLength) {
+      note(updateError('ERR_BGP_ATTR_LIST_MALFORMED', UPDATE_MALFORMED_ATTR_LIST, 'treat-as-withdraw', `${attrsEnd - p} bytes left, too few for an attribute header`));
+      break;
+    }
+    const type = buf[p + 1]!;
+    const length = headerLength === 4 ? view.getUint16(p + 2) : buf[p + 2]!;
+    const valueStart = p + headerLength;
+    const valueEnd = valueStart + length;
+    if (valueEnd > attrsEnd) {
+      note(updateError('ERR_BGP_ATTR_LIST_MALFORMED', UPDATE_MALFORMED_ATTR_LIST, 'treat-as-withdraw', `attribute ${type} of ${length} bytes overruns the attribute field`, { attrType: type }));
+      break;
+    }
+    const attrStart = p;
+    p = valueEnd;
+    const desc = ATTRIBUTES[type];
+    const name = desc?.name ?? `attribute ${type}`;
+    const data = () => buf.slice(attrStart, valueEnd);
+
+    if (seen[type] === stamp) {
+      // RFC 7606 §3 (g): a repeated MP attribute is fatal; any other repeat is dropped
+      if (type === ATTR_MP_REACH_NLRI || type === ATTR_MP_UNREACH_NLRI) {
+        throw updateError('ERR_BGP_MP_DUPLICATE', UPDATE_MALFORMED_ATTR_LIST, 'session-reset', `${name} appears more than once`, { attrType: type, data: data() });
+      }
+      note(updateError('ERR_BGP_ATTR_DUPLICATE', UPDATE_MALFORMED_ATTR_LIST, 'attribute-discard', `${name} appears more than once; the repeat is dropped`, { attrType: type, data: data() }));
+      continue;
+    }
+    seen[type] = stamp;
+
+    if (desc === undefined) {
+      if ((flags & FLAG_OPTIONAL) === 0) {
+        throw updateError('ERR_BGP_ATTR_UNRECOGNIZED_WELLKNOWN', UPDATE_UNRECOGNIZED_WELLKNOWN, 'session-reset', `well-known attribute ${type} is not recognized`, { attrType: type, data: data() });
+      }
+      (unknown ??= []).push({ flags: flags & ~FLAG_EXTENDED_LENGTH, type, value: buf.slice(valueStart, valueEnd) });
+    } else {
+      if (ctx.fourOctetAs && (type === ATTR_AS4_PATH || type === ATTR_AS4_AGGREGATOR)) {
+        // RFC 6793 §3: a 4-octet speaker never sends these; received anyway, they are discarded
+        note(updateError('ERR_BGP_AS4_FROM_NEW_SPEAKER', 0, 'attribute-discard', `${name} from a 4-octet AS speaker is discarded`, { attrType: type, data: data() }));
+        continue;
+      }
+      if ((flags & (FLAG_OPTIONAL | FLAG_TRANSITIVE)) !== desc.flags) {
+        // RFC 7606 §3 (c): handled like any other malformation of this attribute
+        note(updateError('ERR_BGP_ATTR_FLAGS', UPDATE_ATTR_FLAGS, desc.onError,
+          `${name} has flags 0x${flags.toString(16)}, expected Optional/Transitive 0x${desc.flags.toString(16)}`, { attrType: type, data: data() }));
+        continue;
+      }
+      try {
+        desc.decode(new AttrInput(buf, view, attrStart, valueStart, valueEnd, type, desc.name, desc.onError), st);
+      } catch (e) {
+        if (!(e instanceof BgpWireError)) throw e;
+        note(e);
+        continue;
+      }
+    }
+    layoutType[kept] = type;
+    layoutFlags[kept] = flags;
+    layoutLength[kept] = length;
+    kept++;
+  }
+
+  if (!ctx.fourOctetAs) mergeAs4(st);
+
+  const reach = attrs.mpReach?.nlri ?? [];
+  if (worst === undefined && (nlri.length > 0 || reach.length > 0)) {
+    // RFC 7606 §3 (d): a missing well-known mandatory attribute is treat-as-withdraw
+    // (NEXT_HOP only for classic NLRI: RFC 4760 carries the MP next hop in MP_REACH_NLRI)
+    const missing = attrs.origin === undefined ? ATTR_ORIGIN : attrs.asPath === undefined ? ATTR_AS_PATH : nlri.length > 0 && attrs.nextHop === undefined ? ATTR_NEXT_HOP : 0;
+    if (missing !== 0) {
+      worst = updateError('ERR_BGP_ATTR_MISSING', UPDATE_MISSING_WELLKNOWN, 'treat-as-withdraw', `well-known mandatory attribute ${ATTRIBUTES[missing]!.name} is missing`, { attrType: missing, data: new Uint8Array([missing]) });
+    }
+  }
+  if (worst !== undefined) {
+    throw withWithdraw(worst, [...withdrawn, ...nlri, ...reach, ...(attrs.mpUnreach?.withdrawn ?? [])]);
+  }
+  if (unknown) attrs.unknown = unknown;
+  const layout = layoutIfNeeded(kept);
+  if (discarded === undefined && layout === undefined) return { type: 'update', withdrawn, attributes: attrs, nlri };
+  return {
+    type: 'update',
+    withdrawn,
+    attributes: attrs,
+    nlri,
+    ...(discarded && { discarded }),
+    ...(layout && { attributeLayout: layout }),
+  };
+}
+
+/** RFC 6793 §4.2.3: rebuild the real AS path and aggregator from a 2-octet speaker's attributes. */
+function mergeAs4(st: DecodeState): void {
+  const { attrs } = st;
+  // an AGGREGATOR that is not AS_TRANS means AS4_PATH and AS4_AGGREGATOR are ignored
+  if (attrs.aggregator !== undefined && attrs.aggregator.asn !== AS_TRANS) return;
+  if (attrs.aggregator !== undefined && st.as4Aggregator !== undefined) attrs.aggregator = st.as4Aggregator;
+  if (attrs.asPath !== undefined && st.as4Path !== undefined) attrs.asPath = mergeAs4Path(attrs.asPath, st.as4Path);
+}
+
+/** The bits of an attribute's flags that the layout can change: Extended Length, and Partial for known attributes. */
+function layoutBits(type: number, flags: number): number {
+  return ATTRIBUTES[type] === undefined ? flags & FLAG_EXTENDED_LENGTH : flags & (FLAG_EXTENDED_LENGTH | FLAG_PARTIAL);
+}
+
+function defaultBits(type: number, length: number): number {
+  return length > 255 || alwaysExtendedLength(type) ? FLAG_EXTENDED_LENGTH : 0;
+}
+
+function layoutIfNeeded(kept: number): { type: number; flags: number }[] | undefined {
+  let canonical = true;
+  let lastRank = -Infinity;
+  for (let i = 0; i < kept && canonical; i++) {
+    const type = layoutType[i]!;
+    const rank = canonicalRank(type);
+    if (rank < lastRank || layoutBits(type, layoutFlags[i]!) !== defaultBits(type, layoutLength[i]!)) canonical = false;
+    lastRank = rank;
+  }
+  if (canonical) return undefined;
+  const out: { type: number; flags: number }[] = [];
+  for (let i = 0; i < kept; i++) out.push({ type: layoutType[i]!, flags: layoutBits(layoutType[i]!, layoutFlags[i]!) });
+  return out;
+}
+
+// ---------------------------------------------------------------- encoding
+
+interface Item {
+  readonly type: number;
+  readonly desc?: AttributeDescriptor;
+  readonly raw?: RawAttribute;
+}
+
+function presentAttributes(attrs: PathAttributes, ctx: CodecContext): Item[] {
+  const items: Item[] = [];
+  for (const desc of ATTRIBUTES) if (desc?.present(attrs, ctx)) items.push({ type: desc.type, desc });
+  for (const raw of attrs.unknown ?? []) {
+    if (ATTRIBUTES[raw.type] !== undefined || items.some((i) => i.type === raw.type)) {
+      throw encodeError('ERR_BGP_ENCODE_ATTRIBUTE', `unknown attribute list holds type ${raw.type}, which is known or repeated`);
+    }
+    if ((raw.flags & FLAG_OPTIONAL) === 0) throw encodeError('ERR_BGP_ENCODE_ATTRIBUTE', `uninterpreted attribute ${raw.type} must be optional (flags 0x${raw.flags.toString(16)})`);
+    items.push({ type: raw.type, raw });
+  }
+  return items;
+}
+
+/** Writes the path attributes: those in `layout` first, in its order, then the rest in the default order. */
+export function encodeAttributes(w: Writer, attrs: PathAttributes, ctx: CodecContext, layout?: UpdateMessage['attributeLayout']): void {
+  const items = presentAttributes(attrs, ctx);
+  const position = (t: number) => {
+    const i = layout?.findIndex((e) => e.type === t) ?? -1;
+    return i === -1 ? 1000 + canonicalRank(t) : i;
+  };
+  items.sort((a, b) => position(a.type) - position(b.type));
+  for (const item of items) writeAttribute(w, item, attrs, ctx, layout?.find((e) => e.type === item.type)?.flags);
+}
+
+function writeAttribute(w: Writer, item: Item, attrs: PathAttributes, ctx: CodecContext, layoutFlags: number | undefined): void {
+  const at = w.pos;
+  w.u8(0);
+  w.u8(item.type);
+  w.u16(0);
+  const valueStart = w.pos;
+  if (item.desc) item.desc.encode(w, attrs, ctx);
+  else w.bytes(item.raw!.value);
+  const length = w.pos - valueStart;
+  let flags: number;
+  if (item.raw) {
+    const f = item.raw.flags & ~FLAG_EXTENDED_LENGTH;
+    flags = f & FLAG_TRANSITIVE ? f | FLAG_PARTIAL : f; // passed through: RFC 4271 §5 sets Partial
+  } else {
+    flags = item.desc!.flags | ((layoutFlags ?? 0) & FLAG_PARTIAL);
+  }
+  const extended = length > 255 || (layoutFlags === undefined ? alwaysExtendedLength(item.type) : (layoutFlags & FLAG_EXTENDED_LENGTH) !== 0);
+  if (extended) {
+    flags |= FLAG_EXTENDED_LENGTH;
+    w.patchU16(at + 2, length, 'attribute length');
+  } else {
+    w.shiftLeft(valueStart);
+    w.patchU8(at + 2, length);
+  }
+  w.patchU8(at, flags);
+}
+
+/** Encoded size of the path attributes (the Total Path Attribute Length) on a session with `ctx`. */
+export function attributesLength(attrs: PathAttributes, ctx: CodecContext): number {
+  const w = new Writer(128);
+  encodeAttributes(w, attrs, ctx);
+  return w.pos;
+}
+
+/** Writes an UPDATE body (after the header). */
+export function encodeUpdate(w: Writer, u: UpdateMessage, ctx: CodecContext): void {
+  const addPath = ctx.addPathSend.has(IPV4_UNICAST);
+  const withdrawnAt = w.pos;
+  w.u16(0);
+  for (const p of u.withdrawn) encodePrefix(w, p, AFI_IPV4, addPath);
+  w.patchU16(withdrawnAt, w.pos - withdrawnAt - 2, 'withdrawn routes length');
+  const attrsAt = w.pos;
+  w.u16(0);
+  encodeAttributes(w, u.attributes, ctx, u.attributeLayout);
+  w.patchU16(attrsAt, w.pos - attrsAt - 2, 'total path attribute length');
+  for (const p of u.nlri) encodePrefix(w, p, AFI_IPV4, addPath);
+}
+
+// ---------------------------------------------------------------- End-of-RIB (RFC 4724 §2)
+
+/** The family an End-of-RIB marker is for, or undefined when the UPDATE is not one. */
+export function isEndOfRib(u: UpdateMessage): { afi: number; safi: number } | undefined {
+  if (u.withdrawn.length > 0 || u.nlri.length > 0) return undefined;
+  const a = u.attributes;
+  let keys = 0;
+  for (const k in a) if (a[k as keyof PathAttributes] !== undefined) keys++;
+  if (keys === 0) return { afi: AFI_IPV4, safi: SAFI_UNICAST };
+  if (keys === 1 && a.mpUnreach !== undefined && a.mpUnreach.withdrawn.length === 0) return { afi: a.mpUnreach.afi, safi: a.mpUnreach.safi };
+  return undefined;
+}
+
+/** The End-of-RIB marker for a family: an empty UPDATE for IPv4 unicast, else an empty MP_UNREACH_NLRI. */
+export function endOfRib(afi: number, safi: number): UpdateMessage {
+  if (afi === AFI_IPV4 && safi === SAFI_UNICAST) return { type: 'update', withdrawn: [], attributes: {}, nlri: [] };
+  return { type: 'update', withdrawn: [], attributes: { mpUnreach: { afi, safi, withdrawn: [] } }, nlri: [] };
+}
