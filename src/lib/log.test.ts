@@ -25,6 +25,9 @@ test('one JSON line per event with ts, level, msg and fields', () => {
   assert.equal(second.err.cause.message, 'inner');
   assert.equal(second.err.stack, undefined, 'coded errors are expected: no stack');
   assert.match(second.err.cause.stack, /inner/, 'uncoded errors keep their stack');
+  const { logger, lines: parsed } = memoryLogger();
+  logger.warn('skipped', { code: 'ERR_PORT_MAC', err: new CodedError('x') });
+  assert.equal(parsed[0]!.code, 'ERR_PORT_MAC', 'an explicit code field wins over the error\'s');
 });
 
 test('levels filter; silent drops everything', () => {

@@ -1,6 +1,6 @@
-// Structured logs: one JSON object per line, {"ts","level","msg", ...fields}. An Error in the
-// fields is written as {name, message, code, cause}; the code of the `err` field is also lifted to a
-// top-level "code" so `jq 'select(.code)'` finds every coded failure.
+// Structured logs: one JSON object per line, {"ts","level","msg","code"?, ...fields}. An Error in
+// the fields is written as {name, message, code, cause}. "code" is the line's error code: a `code`
+// field, else the code of the `err` field, so `jq 'select(.code)'` finds every coded failure.
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Readonly<Record<string, unknown>>;
@@ -15,7 +15,7 @@ export interface Logger {
 }
 
 const RANK: Record<LogLevel | 'silent', number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
-const RESERVED = new Set(['ts', 'level', 'msg', 'code']);
+const RESERVED = new Set(['ts', 'level', 'msg']);
 
 export interface LoggerOptions {
   /** lines below this level are dropped; default "info" */
@@ -59,9 +59,11 @@ export function memoryLogger(level: LogLevel = 'debug'): { logger: Logger; lines
 export function formatLine(ts: Date, level: LogLevel, msg: string, fields: LogFields): string {
   const out: Record<string, unknown> = { ts: ts.toISOString(), level, msg };
   const err = fields.err;
-  const code = err !== null && typeof err === 'object' && typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : undefined;
+  const errCode = err !== null && typeof err === 'object' && typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : undefined;
+  const code = fields.code ?? errCode;
   if (code !== undefined) out.code = code;
   for (const [k, v] of Object.entries(fields)) {
+    if (k === 'code') continue;
     if (v === undefined) continue;
     out[RESERVED.has(k) ? `_${k}` : k] = v;
   }
