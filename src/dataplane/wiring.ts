@@ -1,0 +1,165 @@
+// The recipe (design §4) as data: which kernel objects wire one VM port, which sysctls are
+// host-wide, and the desired state assembled from wired ports and learned routes. Pure.
+import type { Address, DesiredState, LinkSpec, Neighbour, Route } from './model.js';
+import { GATEWAY_V6, GATEWAY_V6_PREFIX_LEN, LO_LABEL, addrKey, neighKey, routeKey, tapAlias } from './model.js';
+import type { ValidRoute, WirablePort } from './validate.js';
+import { isLinkLocalV6 } from '../lib/ip.js';
+
+/**
+ * Per-tap sysctls lagless owns, as [template, value]; "%" is the tap name. proxy_ndp is "1" only
+ * where the port has a global IPv6 gateway (else the kernel default, see tapSysctlDefaultPath).
+ */
+export const TAP_SYSCTLS: readonly (readonly [string, string])[] = [
+  ['net/ipv4/conf/%/proxy_arp', '1'],
+  // the default (80 jiffies) delays a proxied first packet by up to 0.8 s
+  ['net/ipv4/neigh/%/proxy_delay', '0'],
+  ['net/ipv4/conf/%/rp_filter', '1'],
+  ['net/ipv4/conf/%/forwarding', '1'],
+  ['net/ipv6/conf/%/accept_ra', '0'],
+  ['net/ipv6/conf/%/forwarding', '1'],
+  ['net/ipv6/conf/%/proxy_ndp', '1'],
+];
+
+/** The sysctl a released tap's value is reset to: the kernel's default for new interfaces. */
+export const tapSysctlDefaultPath = (template: string): string => template.replace('%', 'default');
+export const tapSysctlPath = (template: string, tap: string): string => template.replace('%', tap);
+
+/** Host-wide sysctls: forwarding, ECMP hashing on L4 ports, no routes over links without carrier. */
+export const HOST_SYSCTLS: readonly (readonly [string, string])[] = [
+  ['net/ipv4/ip_forward', '1'],
+  ['net/ipv6/conf/all/forwarding', '1'],
+  ['net/ipv4/fib_multipath_hash_policy', '1'],
+  ['net/ipv6/fib_multipath_hash_policy', '1'],
+  ['net/ipv4/conf/all/ignore_routes_with_linkdown', '1'],
+  ['net/ipv6/conf/all/ignore_routes_with_linkdown', '1'],
+];
+
+export interface WiringOptions {
+  /** metric of lagless's routes */
+  readonly metric: number;
+  /** IPv4 gateway put on lo for fixed IPs whose subnet has none (design §4: "or a fixed 169.254.1.1") */
+  readonly defaultGatewayV4: string | undefined;
+  /** the kernel default of each per-tap sysctl template (TAP_SYSCTLS[i][0]), e.g. proxy_ndp -> "0" */
+  readonly tapSysctlDefaults: ReadonlyMap<string, string>;
+}
+
+/** Every kernel object that wires one port. */
+export interface PortObjects {
+  readonly link: LinkSpec;
+  readonly sysctls: readonly (readonly [string, string])[];
+  readonly addresses: readonly Address[];
+  readonly neighbours: readonly Neighbour[];
+  readonly routes: readonly Route[];
+}
+
+export function portObjects(port: WirablePort, opts: WiringOptions): PortObjects {
+  const tap = port.tap;
+  const link: LinkSpec = port.mtu === undefined ? { name: tap, alias: tapAlias(port.id) } : { name: tap, alias: tapAlias(port.id), mtu: port.mtu };
+  const addresses: Address[] = [];
+  const neighbours: Neighbour[] = [];
+  const routes: Route[] = [];
+  let hasV6 = false;
+  let globalV6Gateway = false;
+  for (const ip of port.ips) {
+    const len = ip.family === 4 ? 32 : 128;
+    routes.push({ dst: `${ip.address}/${len}`, metric: opts.metric, nextHops: [{ dev: tap }] });
+    neighbours.push({ dev: tap, address: ip.address, lladdr: port.mac, proxy: false });
+    if (ip.family === 4) {
+      const gw = ip.gateway ?? opts.defaultGatewayV4;
+      if (gw !== undefined) addresses.push({ dev: 'lo', address: gw, prefixLen: 32, label: LO_LABEL });
+    } else {
+      hasV6 = true;
+      if (ip.gateway !== undefined && !isLinkLocalV6(ip.gateway) && ip.gateway !== GATEWAY_V6) {
+        // a guest that treats its /64 as on-link asks for the global gateway by NS on the tap
+        globalV6Gateway = true;
+        neighbours.push({ dev: tap, address: ip.gateway, lladdr: undefined, proxy: true });
+      }
+    }
+  }
+  if (hasV6) addresses.push({ dev: tap, address: GATEWAY_V6, prefixLen: GATEWAY_V6_PREFIX_LEN });
+  const sysctls = TAP_SYSCTLS.map(([template, value]): readonly [string, string] => {
+    const v = template.endsWith('/proxy_ndp') && !globalV6Gateway ? opts.tapSysctlDefaults.get(template) ?? '0' : value;
+    return [tapSysctlPath(template, tap), v];
+  });
+  return { link, sysctls, addresses: dedupeAddresses(addresses), neighbours: dedupeNeighbours(neighbours), routes };
+}
+
+function dedupeAddresses(list: Address[]): Address[] {
+  const seen = new Set<string>();
+  return list.filter((a) => (seen.has(addrKey(a)) ? false : (seen.add(addrKey(a)), true)));
+}
+function dedupeNeighbours(list: Neighbour[]): Neighbour[] {
+  const seen = new Set<string>();
+  return list.filter((n) => (seen.has(neighKey(n)) ? false : (seen.add(neighKey(n)), true)));
+}
+
+export interface DesiredInput {
+  /** ports to wire (their taps exist), with their objects */
+  readonly ports: readonly { readonly id: string; readonly objects: PortObjects }[];
+  readonly routes: readonly ValidRoute[];
+  readonly metric: number;
+  /** include HOST_SYSCTLS */
+  readonly hostSysctls: boolean;
+}
+
+export interface Desired {
+  readonly state: DesiredState;
+  /** object key -> who wants it: port ids, "route <dst>" for learned routes, "host" */
+  readonly owners: ReadonlyMap<string, readonly string[]>;
+  /** learned routes not installed because a local port's route has the same destination */
+  readonly shadowed: readonly string[];
+}
+
+export function buildDesired(input: DesiredInput): Desired {
+  const links = new Map<string, LinkSpec>();
+  const sysctls = new Map<string, string>();
+  const addresses = new Map<string, Address>();
+  const neighbours = new Map<string, Neighbour>();
+  const routes = new Map<string, Route>();
+  const owners = new Map<string, string[]>();
+  const own = (key: string, who: string) => {
+    const list = owners.get(key);
+    if (list === undefined) owners.set(key, [who]);
+    else if (!list.includes(who)) list.push(who);
+  };
+  if (input.hostSysctls) {
+    for (const [path, value] of HOST_SYSCTLS) {
+      sysctls.set(path, value);
+      own(`sysctl ${path}`, 'host');
+    }
+  }
+  for (const { id, objects } of input.ports) {
+    links.set(objects.link.name, objects.link);
+    own(`link ${objects.link.name}`, id);
+    for (const [path, value] of objects.sysctls) {
+      sysctls.set(path, value);
+      own(`sysctl ${path}`, id);
+    }
+    for (const a of objects.addresses) {
+      const k = addrKey(a);
+      addresses.set(k, a);
+      own(k, id);
+    }
+    for (const n of objects.neighbours) {
+      const k = neighKey(n);
+      neighbours.set(k, n);
+      own(k, id);
+    }
+    for (const r of objects.routes) {
+      const k = routeKey(r.dst, r.metric);
+      routes.set(k, r);
+      own(k, id);
+    }
+  }
+  const shadowed: string[] = [];
+  for (const r of input.routes) {
+    const k = routeKey(r.dst, input.metric);
+    if (routes.has(k)) {
+      shadowed.push(r.dst);
+      continue;
+    }
+    routes.set(k, { dst: r.dst, metric: input.metric, nextHops: r.nextHops });
+    own(k, `route ${r.dst}`);
+  }
+  return { state: { links, sysctls, addresses, neighbours, routes }, owners, shadowed };
+}
