@@ -294,6 +294,12 @@ test('VMs cannot reach a TCP port the hypervisor listens on; metadata tcp/80 and
   assert.ok((await counter('inet', 'host_denied')) >= base + 2);
   assert.deepEqual(accepted.filter((l) => l.startsWith('accepted ')), [`accepted ${GATEWAY}`], 'only the host itself got in');
 
+  const denied = await counter('inet', 'host_denied');
+  assert.equal((await vms.a.ns.exec(['ping', '-c1', '-W1', GATEWAY])).code, 1, 'a VM cannot ping the host');
+  await awaitDrops('inet', 'host_denied', denied, 1);
+  await hv.run(['ping', '-c1', '-W2', vms.a.ip4]); // but the host can ping a VM: the echo reply is let in
+  await hv.run(['ping', '-c1', '-W2', '-I', vms.a.tap, `fe80::5054:ff:fe00:a`]);
+
   assert.equal(await connect(vms.a.ns, METADATA, 80, 2), 'connected');
   await waitFor(() => metadata.includes(`accepted ${vms.a.ip4}`), { timeoutMs: 5000, what: 'metadata connection from A' });
 

@@ -74,6 +74,11 @@ test('a 5,000-port ruleset passes the check and loads (figures: npm run bench --
   await ns.run(['nft', '-c', '-f', file], { timeoutMs: 60_000 });
   await ns.run(['nft', '-f', file], { timeoutMs: 60_000 });
   await ns.run(['nft', '-f', file], { timeoutMs: 60_000 });
-  const src4 = JSON.parse(await ns.run(['nft', '-j', 'list', 'set', 'inet', 'lagless', 'src4'])) as { nftables: { set?: { elem?: unknown[] } }[] };
-  assert.equal(src4.nftables.find((o) => o.set)?.set?.elem?.length, 4950 + 450); // filtered ports: 4,950 fixed IPs and 450 pair CIDRs
+  const size = async (name: string) => {
+    const json = JSON.parse(await ns.run(['nft', '-j', 'list', 'set', 'inet', 'lagless', name])) as { nftables: { set?: { elem?: unknown[] } }[] };
+    return json.nftables.find((o) => o.set)?.set?.elem?.length;
+  };
+  assert.equal(await size('src4'), 4950); // the filtered ports' fixed IPv4 addresses
+  assert.equal(await size('src4_net'), 450); // and their allowed-pair CIDRs
+  assert.equal(await size('src6'), 4950 * 2); // fixed IPv6 and EUI-64 link-local
 });

@@ -7,14 +7,17 @@
 // Two tables, both named `lagless` (option tableName), replaced whole in one transaction:
 //   - `table inet lagless`, hook prerouting (priority raw, before conntrack): a verdict map keyed by
 //     iifname sends each port's packets to `spoof_check` (port security on), accepts them (off) or
-//     drops them (invalid spec). spoof_check looks up (iifname . ether saddr . ip[6] saddr) in one
-//     interval set per family: O(1) per packet whatever the number of ports. Every packet from a VM,
+//     drops them (invalid spec). spoof_check looks up (iifname . ether saddr . ip[6] saddr) in a
+//     hash set of host addresses, then an interval set of allowed-pair prefixes: one hash lookup
+//     per legitimate packet whatever the number of ports (bench/firewall-ruleset.ts). Every packet from a VM,
 //     routed or for the host, passes this hook, so forward needs no rule of its own.
 //   - `table inet lagless`, hook input: packets from any lagless tap to the host itself go to
-//     `host_protect`: DHCP, DHCPv6, metadata tcp/80, NDP and MLD, and replies to connections the
-//     host opened; everything else is dropped. This applies to port-security-off ports too: in
-//     Neutron a VM never reaches the hypervisor's IP stack at all, so keeping the hypervisor closed
-//     is what "no filtering" has to mean here (no filtering of the VM's own traffic).
+//     `host_protect`: DHCP, DHCPv6, metadata tcp/80, NDP and MLD, and echo replies (so the host
+//     can ping its VMs); everything else is dropped. This applies to port-security-off ports too:
+//     in Neutron a VM never reaches the hypervisor's IP stack at all, so keeping the hypervisor
+//     closed is what "no filtering" has to mean here (no filtering of the VM's own traffic).
+//   - Stateless on purpose: no `ct` expression, so this ruleset does not turn conntrack on for
+//     the hypervisor's forwarding path (measured: +0.85 us per VM-to-VM round trip with it).
 //   - `table arp lagless`, hook input: ARP from a filtered port must carry (frame MAC = sender MAC
 //     = a port or pair MAC, sender IP = one of that MAC's IPv4 sources, or 0.0.0.0 for an RFC 5227
 //     probe). VMs share no L2 segment, so the host is the only receiver of their ARP.
@@ -27,7 +30,7 @@ import type { PortSpec } from '../port.js';
 import { parseIpv4, parseIpv6 } from '../../lib/ip.js';
 import { compilePort, type CompiledPort, type MacSource, type PortMode } from './compile-port.js';
 import { FirewallError } from './errors.js';
-import { ipv6IntegerText, prefixText } from './addresses.js';
+import { hostLen, ipv6IntegerText, prefixText } from './addresses.js';
 
 export interface FirewallOptions {
   /** name of both tables (inet and arp); default "lagless" */
@@ -150,6 +153,8 @@ function inetTable(s: Settings, ports: readonly CompiledPort[]): string {
   const usable = ports.filter((p) => p.mode !== 'closed');
   const sources = filtered.flatMap((p) => p.sources.map((src) => ({ tap: p.tap, src })));
   const element = ({ tap, src }: { tap: string; src: MacSource }) => `${q(tap)} . ${src.mac} . ${prefixText(src.prefix)}`;
+  const hosts = (family: 4 | 6) => sources.filter((e) => e.src.prefix.family === family && e.src.prefix.len === hostLen(family)).map(element);
+  const nets = (family: 4 | 6) => sources.filter((e) => e.src.prefix.family === family && e.src.prefix.len !== hostLen(family)).map(element);
   const catchAll = s.tapPrefix === null ? [] : [`iifname ${q(`${s.tapPrefix}*`)} jump no_port`];
   const dhcpSpoof = s.dhcp ? ['ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 iifname . ether saddr @macs accept'] : [];
   const dhcpHost = s.dhcp ? ['meta nfproto ipv4 udp sport 68 udp dport 67 accept', 'meta nfproto ipv6 udp sport 546 udp dport 547 accept'] : [];
@@ -161,9 +166,12 @@ function inetTable(s: Settings, ports: readonly CompiledPort[]): string {
     '',
     comment('what packets from each tap go through: spoof_check (port security on), accept (off), no_port (invalid spec)'),
     set('from_tap', ['type ifname : verdict'], ports.map((p) => `${q(p.tap)} : ${VERDICT[p.mode]('spoof_check')}`), 'map'),
-    comment('filtered ports: the (tap, source MAC, source address) a VM may send from'),
-    set('src4', ['type ifname . ether_addr . ipv4_addr', 'flags interval'], sources.filter((e) => e.src.prefix.family === 4).map(element)),
-    set('src6', ['type ifname . ether_addr . ipv6_addr', 'flags interval'], sources.filter((e) => e.src.prefix.family === 6).map(element)),
+    comment('filtered ports: the (tap, source MAC, source address) a VM may send from; host addresses in hash sets'),
+    comment('(one O(1) lookup per packet), allowed-pair prefixes in interval sets (whose lookup grows with their size)'),
+    set('src4', ['type ifname . ether_addr . ipv4_addr'], hosts(4)),
+    set('src4_net', ['type ifname . ether_addr . ipv4_addr', 'flags interval'], nets(4)),
+    set('src6', ['type ifname . ether_addr . ipv6_addr'], hosts(6)),
+    set('src6_net', ['type ifname . ether_addr . ipv6_addr', 'flags interval'], nets(6)),
     comment('filtered ports: their MACs, for DHCP from 0.0.0.0 and DAD/RS/MLD from ::'),
     set('macs', ['type ifname . ether_addr'], filtered.flatMap((p) => p.macs.map((m) => `${q(p.tap)} . ${m}`))),
     comment('filtered ports: the targets their neighbour advertisements may name, as integers (nft 1.0.6 has no icmpv6 taddr)'),
@@ -175,6 +183,8 @@ function inetTable(s: Settings, ports: readonly CompiledPort[]): string {
       'icmpv6 type nd-neighbor-advert iifname . @th,64,128 != @nd_target counter name spoofed drop',
       'iifname . ether saddr . ip saddr @src4 accept',
       'iifname . ether saddr . ip6 saddr @src6 accept',
+      'iifname . ether saddr . ip saddr @src4_net accept',
+      'iifname . ether saddr . ip6 saddr @src6_net accept',
       ...dhcpSpoof,
       'ip6 saddr :: icmpv6 type { nd-router-solicit, nd-neighbor-solicit, mld-listener-report, mld2-listener-report } iifname . ether saddr @macs accept',
       'counter name spoofed drop',
@@ -182,11 +192,12 @@ function inetTable(s: Settings, ports: readonly CompiledPort[]): string {
     chain('no_port', ['counter name no_port drop']),
     chain('input', ['type filter hook input priority filter; policy accept;', 'iifname @taps jump host_protect', ...catchAll]),
     chain('host_protect', [
-      'ct state established,related accept',
       ...dhcpHost,
       `ip daddr ${s.metadata4} tcp dport 80 accept`,
       `ip6 daddr ${s.metadata6} tcp dport 80 accept`,
       'icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert, mld-listener-report, mld2-listener-report } accept',
+      'icmp type echo-reply accept',
+      'icmpv6 type echo-reply accept',
       'counter name host_denied drop',
     ]),
     '}',
