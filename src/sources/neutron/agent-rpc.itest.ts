@@ -1,0 +1,126 @@
+// End to end against a real neutron-server (Debian's Zed, noauth, ML2 `lagless`/`routed` from
+// networking-lagless) and a real RabbitMQ, both started here and stopped afterwards even on failure.
+// NeutronAgentRpc plays agent `hv-test`.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LabScope } from '../../../lab/netns.js';
+import { waitFor } from '../../../lab/proc.js';
+import { openstack, openstackJson, startNeutronServer, startRabbit, type NeutronServer } from '../../../lab/openstack/index.js';
+import { NeutronAgentRpc } from './agent-rpc.js';
+import type { Notification } from './messages.js';
+
+const HOST = 'hv-test';
+let scope: LabScope;
+let neutron: NeutronServer;
+let rpc: NeutronAgentRpc;
+const notifications: Notification[] = [];
+const messageErrors: Error[] = [];
+
+before(async () => {
+  scope = await LabScope.create('neutron');
+  const t0 = Date.now();
+  const rabbit = await startRabbit(scope);
+  const t1 = Date.now();
+  neutron = await startNeutronServer(scope, { rabbit });
+  console.log(`# rabbitmq ready in ${t1 - t0} ms, neutron-server (API + RPC) in ${Date.now() - t1} ms`);
+  rpc = new NeutronAgentRpc({ url: rabbit.url, host: HOST, callTimeoutMs: 20_000 });
+  rpc.on('notification', (n) => notifications.push(n));
+  rpc.on('message-error', (e) => messageErrors.push(e));
+  scope.onCleanup('agent rpc', () => rpc.stop());
+  rpc.start();
+  await rpc.waitConnected(10_000);
+});
+
+after(async () => {
+  await scope?.cleanup();
+});
+
+interface Agent {
+  Host: string;
+  'Agent Type': string;
+  Alive: boolean | string;
+  Binary: string;
+}
+interface Port {
+  id: string;
+  status: string;
+  binding_vif_type: string;
+  binding_vif_details: Record<string, unknown>;
+  binding_host_id: string;
+  fixed_ips: { ip_address: string; subnet_id: string }[];
+}
+
+test('the agent reports state with start_flag and shows up alive as a Lagless agent', { timeout: 60_000 }, async () => {
+  let t = Date.now();
+  const status = await rpc.reportState({ devices: 0, bgp_peers: { '192.0.2.0': 'Established', '192.0.2.2': 'Active' } });
+  console.log(`# first report_state: ${Date.now() - t} ms`);
+  assert.equal(status, 'new');
+  t = Date.now();
+  assert.equal(await rpc.reportState({ devices: 0, bgp_peers: {} }), 'alive');
+  console.log(`# second report_state: ${Date.now() - t} ms`);
+  t = Date.now();
+  const agents = await openstackJson<Agent[]>(neutron, ['network', 'agent', 'list', '--host', HOST]);
+  console.log(`# openstack network agent list: ${Date.now() - t} ms`);
+  assert.equal(agents.length, 1, JSON.stringify(agents));
+  const a = agents[0]!;
+  assert.equal(a['Agent Type'], 'Lagless agent');
+  assert.equal(a.Binary, 'lagless-agent');
+  assert.ok(a.Alive === true || a.Alive === ':-)', `alive: ${String(a.Alive)}`);
+  const shown = await openstackJson<{ configuration: Record<string, unknown> }>(neutron, ['network', 'agent', 'show', (a as unknown as { ID: string }).ID]);
+  assert.deepEqual(shown.configuration, { devices: 0, bgp_peers: {} });
+});
+
+test('a port on a routed network bound to hv-test: vif tap, details mapped, ACTIVE after update_device_up, port_delete fanout on delete', { timeout: 120_000 }, async () => {
+  const net = await openstackJson<Record<string, unknown>>(neutron, ['network', 'create', '--provider-network-type', 'routed', 'rnet']);
+  assert.equal(net['provider:network_type'], 'routed');
+  assert.equal(net['provider:segmentation_id'], null);
+  assert.equal(net['mtu'], 1500);
+  const subnet = await openstackJson<{ id: string; gateway_ip: string }>(neutron, ['subnet', 'create', '--network', 'rnet', '--subnet-range', '10.30.0.0/24', 'rsub']);
+  assert.equal(subnet.gateway_ip, '10.30.0.1');
+  const subnet6 = await openstackJson<{ id: string; gateway_ip: string }>(neutron, ['subnet', 'create', '--network', 'rnet', '--ip-version', '6', '--subnet-range', '2001:db8:30::/64', 'rsub6']);
+
+  const port = await openstackJson<Port>(neutron, ['port', 'create', '--network', 'rnet', '--host', HOST, '--allowed-address', 'ip-address=10.30.9.0/24', 'p1']);
+  assert.equal(port.binding_vif_type, 'tap');
+  assert.equal(port.binding_host_id, HOST);
+  assert.equal(port.binding_vif_details['port_filter'], true);
+  assert.equal(port.binding_vif_details['mac_address'], 'fe:ff:ff:ff:ff:ff');
+  assert.equal(port.binding_vif_details['connectivity'], 'l3');
+  assert.equal(port.status, 'DOWN');
+
+  const tap = `tap${port.id.slice(0, 11)}`;
+  const [r, absent] = await rpc.getPorts([tap, 'tap00000000-00']);
+  assert.ok(r && r.kind === 'port', JSON.stringify(r));
+  assert.equal(r.device, tap);
+  const v4 = port.fixed_ips.find((f) => f.subnet_id === subnet.id)!;
+  const v6 = port.fixed_ips.find((f) => f.subnet_id === subnet6.id)!;
+  assert.deepEqual(r.port.spec, {
+    id: port.id,
+    tap,
+    mac: r.port.spec.mac,
+    fixedIps: [
+      { address: v4.ip_address, prefixLen: 24, gateway: '10.30.0.1' },
+      { address: v6.ip_address, prefixLen: 64, gateway: subnet6.gateway_ip }, // Neutron's v6 default: the subnet-router anycast address
+    ].sort((a, b) => port.fixed_ips.findIndex((f) => f.ip_address === a.address) - port.fixed_ips.findIndex((f) => f.ip_address === b.address)),
+    allowedAddressPairs: [{ ipAddress: '10.30.9.0/24', macAddress: r.port.spec.mac }],
+    mtu: 1500,
+    portSecurity: true,
+  });
+  assert.match(r.port.spec.mac, /^fa:16:3e(:[0-9a-f]{2}){3}$/);
+  assert.equal(r.port.adminStateUp, true);
+  assert.deepEqual(absent, { kind: 'absent', device: 'tap00000000-00', reason: 'not-found' });
+
+  await rpc.updateDeviceUp(tap);
+  await waitFor(async () => (await openstackJson<Port>(neutron, ['port', 'show', port.id])).status === 'ACTIVE', {
+    timeoutMs: 20_000,
+    intervalMs: 200,
+    what: `port ${port.id} ACTIVE`,
+  });
+
+  await openstack(neutron, ['port', 'delete', port.id]);
+  const del = await waitFor(() => notifications.find((n) => n.kind === 'port_delete' && n.portId === port.id), {
+    timeoutMs: 20_000,
+    what: `port_delete fanout for ${port.id}`,
+  });
+  assert.equal(del.raw.method, 'port_delete');
+  assert.equal(messageErrors.length, 0, messageErrors.map((e) => e.message).join('\n'));
+});
