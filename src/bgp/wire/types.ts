@@ -110,7 +110,11 @@ export interface PathAttributes {
   /** 8-octet values, each as 16 hex characters */
   extCommunities?: readonly string[]; // 16
   largeCommunities?: readonly (readonly [number, number, number])[]; // 32
-  /** optional attributes this codec does not interpret, in arrival order (transitive ones get the partial bit on re-encode) */
+  /**
+   * optional attributes this codec does not interpret, in type-code order (the order the encoder
+   * writes them); `flags` without the Extended Length bit, and with the Partial bit on transitive
+   * ones (RFC 4271 §5: set by the decoder, and by the encoder on anything it writes)
+   */
   unknown?: readonly RawAttribute[];
 }
 

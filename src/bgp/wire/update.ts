@@ -127,7 +127,9 @@ export function decodeUpdate(buf: Uint8Array, start: number, end: number, ctx: C
       if ((flags & FLAG_OPTIONAL) === 0) {
         throw updateError('ERR_BGP_ATTR_UNRECOGNIZED_WELLKNOWN', UPDATE_UNRECOGNIZED_WELLKNOWN, 'session-reset', `well-known attribute ${type} is not recognized`, { attrType: type, data: data() });
       }
-      (unknown ??= []).push({ flags: flags & ~FLAG_EXTENDED_LENGTH, type, value: buf.slice(valueStart, valueEnd) });
+      // kept to pass through; an optional transitive one is marked Partial (RFC 4271 §5)
+      const kept = flags & FLAG_TRANSITIVE ? flags | FLAG_PARTIAL : flags;
+      (unknown ??= []).push({ flags: kept & ~FLAG_EXTENDED_LENGTH, type, value: buf.slice(valueStart, valueEnd) });
     } else {
       if (ctx.fourOctetAs && (type === ATTR_AS4_PATH || type === ATTR_AS4_AGGREGATOR)) {
         // RFC 6793 §3: a 4-octet speaker never sends these; received anyway, they are discarded
@@ -169,7 +171,7 @@ export function decodeUpdate(buf: Uint8Array, start: number, end: number, ctx: C
     throw withWithdraw(worst, [...withdrawn, ...nlri, ...reach, ...(attrs.mpUnreach?.withdrawn ?? [])]);
   }
   if (unknown) attrs.unknown = unknown;
-  const layout = layoutIfNeeded(kept);
+  const layout = layoutIfNeeded(kept, attrs, ctx);
   if (discarded === undefined && layout === undefined) return { type: 'update', withdrawn, attributes: attrs, nlri };
   return {
     type: 'update',
@@ -181,12 +183,17 @@ export function decodeUpdate(buf: Uint8Array, start: number, end: number, ctx: C
   };
 }
 
-/** RFC 6793 §4.2.3: rebuild the real AS path and aggregator from a 2-octet speaker's attributes. */
+/**
+ * RFC 6793 §4.2.3: rebuild the real AS path and aggregator from a 2-octet speaker's attributes.
+ * With both AGGREGATOR and AS4_AGGREGATOR, an AGGREGATOR other than AS_TRANS means an old speaker
+ * aggregated: AS4_AGGREGATOR and AS4_PATH are stale and ignored. AS4_AGGREGATOR alone is ignored.
+ */
 function mergeAs4(st: DecodeState): void {
   const { attrs } = st;
-  // an AGGREGATOR that is not AS_TRANS means AS4_PATH and AS4_AGGREGATOR are ignored
-  if (attrs.aggregator !== undefined && attrs.aggregator.asn !== AS_TRANS) return;
-  if (attrs.aggregator !== undefined && st.as4Aggregator !== undefined) attrs.aggregator = st.as4Aggregator;
+  if (st.as4Aggregator !== undefined && attrs.aggregator !== undefined) {
+    if (attrs.aggregator.asn !== AS_TRANS) return;
+    attrs.aggregator = st.as4Aggregator;
+  }
   if (attrs.asPath !== undefined && st.as4Path !== undefined) attrs.asPath = mergeAs4Path(attrs.asPath, st.as4Path);
 }
 
@@ -199,10 +206,13 @@ function defaultBits(type: number, length: number): number {
   return length > 255 || alwaysExtendedLength(type) ? FLAG_EXTENDED_LENGTH : 0;
 }
 
-function layoutIfNeeded(kept: number): { type: number; flags: number }[] | undefined {
+function layoutIfNeeded(kept: number, attrs: PathAttributes, ctx: CodecContext): { type: number; flags: number }[] | undefined {
+  // only what the encoder will write counts (an AS4_PATH that RFC 6793 says to ignore is not re-sent)
+  const written = (i: number) => ATTRIBUTES[layoutType[i]!]?.present(attrs, ctx) ?? true;
   let canonical = true;
   let lastRank = -Infinity;
   for (let i = 0; i < kept && canonical; i++) {
+    if (!written(i)) continue;
     const type = layoutType[i]!;
     const rank = canonicalRank(type);
     if (rank < lastRank || layoutBits(type, layoutFlags[i]!) !== defaultBits(type, layoutLength[i]!)) canonical = false;
@@ -210,7 +220,7 @@ function layoutIfNeeded(kept: number): { type: number; flags: number }[] | undef
   }
   if (canonical) return undefined;
   const out: { type: number; flags: number }[] = [];
-  for (let i = 0; i < kept; i++) out.push({ type: layoutType[i]!, flags: layoutBits(layoutType[i]!, layoutFlags[i]!) });
+  for (let i = 0; i < kept; i++) if (written(i)) out.push({ type: layoutType[i]!, flags: layoutBits(layoutType[i]!, layoutFlags[i]!) });
   return out;
 }
 
