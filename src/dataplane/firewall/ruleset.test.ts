@@ -53,7 +53,7 @@ test('the script replaces both tables in one transaction, creating them first so
 test('a filtered port: its MAC with its fixed IPs and EUI-64 link-local, ARP for its own address and 0.0.0.0', () => {
   const { script, errors, ports } = buildFirewallRuleset([port({ fixedIps: [{ address: '10.0.0.1', prefixLen: 24 }, { address: '2001:db8::1', prefixLen: 64 }] })]);
   assert.deepEqual(errors, []);
-  assert.deepEqual(ports, [{ tap: 'tapp1', portId: 'p1', mode: 'filtered' }]);
+  assert.deepEqual(ports, [{ tap: 'tapp1', portId: 'p1', portIds: ['p1'], mode: 'filtered' }]);
   assert.deepEqual(elements(script, 'inet', 'from_tap'), ['"tapp1" : jump spoof_check']);
   assert.deepEqual(elements(script, 'inet', 'src4'), ['"tapp1" . 52:54:00:00:00:01 . 10.0.0.1']);
   assert.deepEqual(elements(script, 'inet', 'src6'), ['"tapp1" . 52:54:00:00:00:01 . 2001:db8::1', '"tapp1" . 52:54:00:00:00:01 . fe80::5054:ff:fe00:1']);
@@ -126,7 +126,7 @@ test('a bad tap name is reported and left to the tap-prefix catch-all; nothing i
 test('two specs naming one tap: both reported, the tap closed', () => {
   const r = buildFirewallRuleset([port({ id: 'x' }), port({ id: 'y', mac: '52:54:00:00:00:02' }), port({ id: 'z', tap: 'tapz' })]);
   assert.deepEqual(r.errors.map((e) => [e.code, e.portId]), [['ERR_FW_DUPLICATE_TAP', 'x'], ['ERR_FW_DUPLICATE_TAP', 'y']]);
-  assert.deepEqual(r.ports.map((p) => [p.tap, p.portId, p.mode]), [['tapp1', 'x,y', 'closed'], ['tapz', 'z', 'filtered']]);
+  assert.deepEqual(r.ports.map((p) => [p.tap, p.portId, p.portIds, p.mode]), [['tapp1', 'x,y', ['x', 'y'], 'closed'], ['tapz', 'z', ['z'], 'filtered']]);
 });
 
 test('dhcp: false drops DHCP to the host and the 0.0.0.0 exception', () => {

@@ -47,7 +47,10 @@ export interface FirewallOptions {
 
 export interface FirewallPortResult {
   readonly tap: string;
+  /** the port's id; for a tap named by several specs (closed), their ids joined with "," */
   readonly portId: string;
+  /** every port id behind this tap (more than one only when the tap is closed as a duplicate) */
+  readonly portIds: readonly string[];
   readonly mode: PortMode;
 }
 
@@ -91,16 +94,16 @@ function settings(opts: FirewallOptions): Settings {
 
 export function buildFirewallRuleset(specs: readonly PortSpec[], opts: FirewallOptions = {}): FirewallRuleset {
   const s = settings(opts);
-  const { ports, errors } = compileAll(specs);
+  const { ports, errors, idsByTap } = compileAll(specs);
   return {
     script: [header(s), inetTable(s, ports), arpTable(s, ports)].join('\n'),
     errors,
-    ports: ports.map((p) => ({ tap: p.tap, portId: p.portId, mode: p.mode })),
+    ports: ports.map((p) => ({ tap: p.tap, portId: p.portId, portIds: idsByTap.get(p.tap) ?? [p.portId], mode: p.mode })),
   };
 }
 
 /** Compiles every spec; a tap named by more than one spec is closed. Sorted by tap for a stable script. */
-function compileAll(specs: readonly PortSpec[]): { ports: CompiledPort[]; errors: FirewallError[] } {
+function compileAll(specs: readonly PortSpec[]): { ports: CompiledPort[]; errors: FirewallError[]; idsByTap: Map<string, string[]> } {
   const errors: FirewallError[] = [];
   const byTap = new Map<string, CompiledPort[]>();
   for (const spec of specs) {
@@ -112,7 +115,9 @@ function compileAll(specs: readonly PortSpec[]): { ports: CompiledPort[]; errors
     byTap.set(r.port.tap, list);
   }
   const ports: CompiledPort[] = [];
+  const idsByTap = new Map<string, string[]>();
   for (const [tap, list] of byTap) {
+    idsByTap.set(tap, list.map((p) => p.portId));
     const first = list[0];
     if (first === undefined) continue;
     if (list.length === 1) {
@@ -126,7 +131,7 @@ function compileAll(specs: readonly PortSpec[]): { ports: CompiledPort[]; errors
     ports.push({ ...first, portId: ids.join(','), mode: 'closed', macs: [], sources: [], arpSenders: [], ndTargets: [] });
   }
   ports.sort((a, b) => (a.tap < b.tap ? -1 : a.tap > b.tap ? 1 : 0));
-  return { ports, errors };
+  return { ports, errors, idsByTap };
 }
 
 function header(s: Settings): string {
