@@ -106,7 +106,7 @@ async function send(vm: Vm, frames: readonly Frame[]): Promise<void> {
   assert.equal(out.trim(), 'sent');
 }
 
-let tapMacs = new Map<string, string>();
+const tapMacs = new Map<string, string>();
 /** A UDP datagram from `vm` to B, with the given source MAC/IP (defaults: the VM's own). */
 function udpToB(vm: Vm, payload: string, over: { srcMac?: string; srcIp?: string; v6?: boolean } = {}): Frame {
   const v6 = over.v6 ?? false;
