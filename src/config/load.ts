@@ -31,7 +31,11 @@ export function parseConfig(text: string, opts: ParseOptions = {}): ValidateResu
   const y = parseYaml(text, 'ERR_CONFIG');
   if (y.issues.length > 0) return { ok: false, issues: y.issues };
   const r = validateConfig(y.value, opts);
-  return r.ok ? r : { ok: false, issues: r.issues.map(y.locate) };
+  if (r.ok) return r;
+  // in file order; issues without a position (none so far) stay first
+  const located = r.issues.map(y.locate).map((i, n) => ({ i, n }));
+  located.sort((a, b) => (a.i.line ?? 0) - (b.i.line ?? 0) || (a.i.column ?? 0) - (b.i.column ?? 0) || a.n - b.n);
+  return { ok: false, issues: located.map((x) => x.i) };
 }
 
 /** Reads and validates a config file; relative paths inside are taken from its directory. */

@@ -8,11 +8,11 @@ import {
 } from '../lib/schema.js';
 import { asn, hostPort, ifName, ipAddress, network, parseAddress } from '../lib/net-schema.js';
 import { ipFamily, parseCidr } from '../lib/ip.js';
+import { DEFAULT_SOCKET } from '../control/protocol.js';
 import type {
   AddressFamily, AgentConfig, ImportPrefix, NeutronSourceConfig, SourceConfig, UplinkConfig,
 } from './types.js';
 
-export const DEFAULT_SOCKET = '/run/lagless/agent.sock';
 export const DEFAULT_HOLD_TIME = 9;
 export const DEFAULT_CONNECT_RETRY = 10;
 export const DEFAULT_MAX_PREFIXES = 1000;

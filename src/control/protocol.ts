@@ -4,6 +4,9 @@
 // One request or response per line; a connection may carry many requests, answered by id (not
 // necessarily in order). The result types below are the contract the CLI and scripts (--json) see.
 
+/** Where the agent listens unless the config says otherwise (control.socket). */
+export const DEFAULT_SOCKET = '/run/lagless/agent.sock';
+
 export const CONTROL_METHODS = ['peers', 'routes', 'ports', 'status'] as const;
 export type ControlMethod = (typeof CONTROL_METHODS)[number];
 
