@@ -34,8 +34,11 @@ function record(src: FileSource) {
       await new Promise((r) => setTimeout(r, 10));
     }
   };
-  const ofKind = <K extends string>(k: K) => events.filter((e) => e.kind === k);
-  return { events, until, ofKind };
+  type Ev = (typeof events)[number];
+  const ofKind = <K extends Ev['kind']>(k: K) => events.filter((e): e is Extract<Ev, { kind: K }> => e.kind === k);
+  /** the ids of the n-th 'ports' delivery */
+  const ids = (n: number) => ofKind('ports')[n]?.ports.map((p) => p.id);
+  return { events, until, ofKind, ids };
 }
 
 function startSource(path: string, opts: { pollMs?: number } = {}) {
@@ -65,7 +68,7 @@ test('first good read delivers the complete set, then in-sync once', async () =>
   await src.start();
   assert.deepEqual(rec.events.map((e) => e.kind), ['ports', 'in-sync']);
   assert.ok(src.inSync);
-  const first = rec.ofKind('ports')[0] as { ports: PortSpec[] };
+  const first = rec.ofKind('ports')[0]!;
   assert.deepEqual(first.ports.map((p) => [p.id, p.tap, p.fixedIps[0]?.address]), [['a', 'tapa', '10.0.0.10'], ['b', 'tapb', '10.0.0.11']]);
 });
 
@@ -79,11 +82,11 @@ test('atomic rename-replace and in-place rewrites are both picked up', async () 
 
   replaceAtomically(file, portsYaml('a', 'b'));
   await rec.until(() => rec.ofKind('ports').length === 2, 'the renamed-in file');
-  assert.deepEqual((rec.ofKind('ports')[1] as { ports: PortSpec[] }).ports.map((p) => p.id), ['a', 'b']);
+  assert.deepEqual(rec.ids(1), ['a', 'b']);
 
   writeFileSync(file, portsYaml('c'));
   await rec.until(() => rec.ofKind('ports').length === 3, 'the rewritten file');
-  assert.deepEqual((rec.ofKind('ports')[2] as { ports: PortSpec[] }).ports.map((p) => p.id), ['c']);
+  assert.deepEqual(rec.ids(2), ['c']);
   assert.equal(rec.ofKind('in-sync').length, 1);
 
   // an unrelated file in the same directory does not cause a delivery
@@ -91,7 +94,7 @@ test('atomic rename-replace and in-place rewrites are both picked up', async () 
   replaceAtomically(file, portsYaml('c')); // same content: nothing new to deliver
   writeFileSync(file, portsYaml('d'));
   await rec.until(() => rec.ofKind('ports').length === 4, 'the next change');
-  assert.deepEqual((rec.ofKind('ports')[3] as { ports: PortSpec[] }).ports.map((p) => p.id), ['d']);
+  assert.deepEqual(rec.ids(3), ['d']);
 });
 
 test('a bad entry is reported with path and line and skipped; the others apply', async () => {
@@ -101,7 +104,7 @@ test('a bad entry is reported with path and line and skipped; the others apply',
   const { src, lines } = startSource(file);
   const rec = record(src);
   await src.start();
-  const ev = rec.ofKind('ports')[0] as { ports: PortSpec[]; issues: SourceIssue[] };
+  const ev = rec.ofKind('ports')[0]!;
   assert.deepEqual(ev.ports.map((p) => p.id), ['a']);
   assert.deepEqual(ev.issues.map((i) => [i.path, i.code, i.line]), [['ports[1].fixed_ips[0].address', 'ERR_PORT_ADDRESS', 6]]);
   assert.ok(src.inSync, 'a skipped entry does not hold back in-sync');
@@ -118,23 +121,23 @@ test('a broken file changes nothing: the last good set stands until it is fixed'
 
   writeFileSync(file, 'ports:\n  - { id: a, mac: [\n');
   await rec.until(() => rec.ofKind('error').length === 1, 'the syntax error');
-  const err = (rec.ofKind('error')[0] as { err: SourceError }).err;
+  const err = rec.ofKind('error')[0]!.err;
   assert.equal(err.code, 'ERR_SOURCE_FILE_YAML');
   assert.equal(typeof err.issues[0]?.line, 'number');
   assert.match(err.message, /keeping the last good set/);
 
   writeFileSync(file, '');
   await rec.until(() => rec.ofKind('error').length === 2, 'the empty file');
-  assert.equal((rec.ofKind('error')[1] as { err: SourceError }).err.code, 'ERR_SOURCE_FILE_EMPTY');
+  assert.equal(rec.ofKind('error')[1]!.err.code, 'ERR_SOURCE_FILE_EMPTY');
 
   rmSync(file);
   await rec.until(() => rec.ofKind('error').length === 3, 'the deleted file');
-  assert.equal((rec.ofKind('error')[2] as { err: SourceError }).err.code, 'ERR_SOURCE_FILE_MISSING');
+  assert.equal(rec.ofKind('error')[2]!.err.code, 'ERR_SOURCE_FILE_MISSING');
   assert.equal(rec.ofKind('ports').length, 1, 'no empty set was delivered');
 
   writeFileSync(file, portsYaml('b'));
   await rec.until(() => rec.ofKind('ports').length === 2, 'the fixed file');
-  assert.deepEqual((rec.ofKind('ports')[1] as { ports: PortSpec[] }).ports.map((p) => p.id), ['b']);
+  assert.deepEqual(rec.ids(1), ['b']);
 });
 
 test('a missing file at start: not in sync until it appears; JSON works', async () => {
@@ -145,12 +148,12 @@ test('a missing file at start: not in sync until it appears; JSON works', async 
   await src.start();
   assert.equal(src.inSync, false);
   assert.deepEqual(rec.events.map((e) => e.kind), ['error']);
-  assert.doesNotMatch((rec.ofKind('error')[0] as { err: SourceError }).err.message, /keeping/);
+  assert.doesNotMatch(rec.ofKind('error')[0]!.err.message, /keeping/);
 
   replaceAtomically(file, JSON.stringify({ ports: [{ id: 'j1', mac: 'fa:16:3e:00:00:09', fixed_ips: [{ address: '10.1.0.5', prefix_len: 16 }], port_security: false }] }));
   await rec.until(() => src.inSync, 'in-sync');
   assert.deepEqual(rec.events.map((e) => e.kind), ['error', 'ports', 'in-sync']);
-  const p = (rec.ofKind('ports')[0] as { ports: PortSpec[] }).ports[0]!;
+  const p = rec.ofKind('ports')[0]!.ports[0]!;
   assert.equal(p.portSecurity, false);
 });
 
@@ -178,7 +181,7 @@ test('polling catches a symlink swap elsewhere (Kubernetes-style ..data link)', 
   symlinkSync('v2', join(dir, '..data_tmp'));
   renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
   await rec.until(() => rec.ofKind('ports').length === 2, 'the swapped target');
-  assert.deepEqual((rec.ofKind('ports')[1] as { ports: PortSpec[] }).ports.map((p) => p.id), ['two']);
+  assert.deepEqual(rec.ids(1), ['two']);
 });
 
 test('after stop, changes deliver nothing', async () => {
