@@ -5,27 +5,34 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LabScope } from '../../../lab/netns.js';
 import { waitFor } from '../../../lab/proc.js';
-import { openstack, openstackJson, startNeutronServer, startRabbit, type NeutronServer } from '../../../lab/openstack/index.js';
+import { openstack, openstackJson, startNeutronServer, startRabbit, type NeutronServer, type Rabbit } from '../../../lab/openstack/index.js';
 import { NeutronAgentRpc } from './agent-rpc.js';
+import { AmqpConnection } from './amqp.js';
+import { NeutronError } from './errors.js';
 import type { Notification } from './messages.js';
+import { RpcClient } from './rpc.js';
 
 const HOST = 'hv-test';
 let scope: LabScope;
 let neutron: NeutronServer;
+let rabbit: Rabbit;
 let rpc: NeutronAgentRpc;
 const notifications: Notification[] = [];
 const messageErrors: Error[] = [];
+const connectionEvents: string[] = [];
 
 before(async () => {
   scope = await LabScope.create('neutron');
   const t0 = Date.now();
-  const rabbit = await startRabbit(scope);
+  rabbit = await startRabbit(scope);
   const t1 = Date.now();
   neutron = await startNeutronServer(scope, { rabbit });
   console.log(`# rabbitmq ready in ${t1 - t0} ms, neutron-server (API + RPC) in ${Date.now() - t1} ms`);
   rpc = new NeutronAgentRpc({ url: rabbit.url, host: HOST, callTimeoutMs: 20_000 });
   rpc.on('notification', (n) => notifications.push(n));
   rpc.on('message-error', (e) => messageErrors.push(e));
+  rpc.on('disconnected', () => connectionEvents.push('disconnected'));
+  rpc.on('reconnected', () => connectionEvents.push('reconnected'));
   scope.onCleanup('agent rpc', () => rpc.stop());
   rpc.start();
   await rpc.waitConnected(10_000);
@@ -123,4 +130,54 @@ test('a port on a routed network bound to hv-test: vif tap, details mapped, ACTI
   });
   assert.equal(del.raw.method, 'port_delete');
   assert.equal(messageErrors.length, 0, messageErrors.map((e) => e.message).join('\n'));
+});
+
+test('a port Neutron describes with a value lagless cannot use fails alone; its neighbour maps', { timeout: 120_000 }, async () => {
+  // Neutron accepts an MTU of 60 on a network with an IPv4 subnet; lagless refuses it (< 68) for that port only.
+  await openstack(neutron, ['network', 'create', '--mtu', '60', 'n60']);
+  await openstack(neutron, ['subnet', 'create', '--network', 'n60', '--subnet-range', '10.60.0.0/24', 's60']);
+  const bad = await openstackJson<Port>(neutron, ['port', 'create', '--network', 'n60', '--host', HOST, 'p60']);
+  const good = await openstackJson<Port>(neutron, ['port', 'create', '--network', 'rnet', '--host', HOST, 'p2']);
+  assert.equal(bad.binding_vif_type, 'tap');
+  const [g, b] = await rpc.getPorts([`tap${good.id.slice(0, 11)}`, bad.id]);
+  assert.equal(g?.kind, 'port', JSON.stringify(g));
+  assert.equal(b?.kind, 'error', JSON.stringify(b));
+  if (b?.kind !== 'error') return;
+  assert.equal(b.device, bad.id);
+  assert.equal(b.error.code, 'ERR_NEUTRON_PORT_INVALID_FIELD');
+  assert.equal(b.error.field, 'mtu');
+});
+
+test('remote failures and timeouts are coded errors', { timeout: 60_000 }, async () => {
+  const conn = new AmqpConnection({ url: rabbit.url });
+  const client = new RpcClient(conn);
+  scope.onCleanup('probe rpc', () => conn.close());
+  conn.start();
+  await conn.waitConnected(10_000);
+  await assert.rejects(client.call('q-plugin', 'no_such_method', {}, { version: '1.9', timeoutMs: 20_000 }), (e: unknown) => {
+    assert.ok(e instanceof NeutronError);
+    assert.equal(e.code, 'ERR_RPC_REMOTE');
+    assert.equal(e.remote?.class, 'NoSuchMethod');
+    return true;
+  });
+  await assert.rejects(client.call('q-nobody-listens', 'x', {}, { timeoutMs: 300 }), (e: unknown) => e instanceof NeutronError && e.code === 'ERR_RPC_TIMEOUT');
+  assert.equal(client.pendingCalls, 0);
+  await conn.close();
+});
+
+test('after the broker drops the connection: reconnected, fanouts re-bound, calls work', { timeout: 120_000 }, async () => {
+  // Close only this agent's connection (amqplib's client properties name it), as a network blip would.
+  const list = await rabbit.ctl(['list_connections', 'pid', 'client_properties']);
+  const ours = list.split('\n').filter((l) => l.includes('amqplib')).map((l) => l.split('\t')[0]!);
+  assert.equal(ours.length, 1, list);
+  await rabbit.ctl(['close_connection', ours[0]!, 'lagless test: connection drop']);
+  await waitFor(() => connectionEvents.includes('reconnected'), { timeoutMs: 20_000, what: 'reconnected' });
+  assert.deepEqual(connectionEvents, ['disconnected', 'reconnected']);
+  assert.equal(await rpc.reportState({ devices: 1, bgp_peers: {} }), 'alive');
+  const port = await openstackJson<Port>(neutron, ['port', 'create', '--network', 'rnet', '--host', HOST, 'p3']);
+  await openstack(neutron, ['port', 'delete', port.id]);
+  await waitFor(() => notifications.some((n) => n.kind === 'port_delete' && n.portId === port.id), {
+    timeoutMs: 20_000,
+    what: `port_delete fanout after reconnect for ${port.id}`,
+  });
 });
