@@ -102,6 +102,25 @@ test('the peer connecting while our connect is pending is taken (Connect -> Open
   assert.equal(d.running('connect-retry'), undefined);
 });
 
+test('a connection lost in OpenSent goes back to Active with the connect-retry timer, no idle hold', () => {
+  const d = driver();
+  toOpenSent(d);
+  const a = d.send({ type: 'tcp-connection-fails', detail: 'connection closed by peer' });
+  assert.deepEqual(changes(a), ['open-sent>active:connection-closed']);
+  assert.equal(d.running('hold'), undefined);
+  assert.equal(d.running('connect-retry'), 10);
+  assert.equal(d.running('idle-hold'), undefined);
+  assert.equal(d.state.idleHold, 1, 'not a flap');
+  assert.deepEqual(changes(d.advance(10)), ['active>connect:connect-retry-expired']);
+  // passive: back to Active, waiting, no timer
+  const p = driver({ passive: true });
+  p.send({ type: 'manual-start' });
+  p.send({ type: 'tcp-connection-confirmed' });
+  p.send({ type: 'tcp-connection-fails' });
+  assert.equal(p.state.name, 'active');
+  assert.equal(p.timers.size, 0);
+});
+
 test('incoming connections are refused in Idle', () => {
   const d = driver();
   assert.deepEqual(d.send({ type: 'tcp-connection-confirmed' }), [{ type: 'close' }]);
@@ -434,6 +453,16 @@ test('treat-as-withdraw keeps the session and delivers a withdraw of every liste
   assert.equal(ofType(a, 'warning')[0]?.code, 'ERR_BGP_ORIGIN_VALUE');
   d.advance(89);
   assert.equal(d.state.name, 'established', 'the hold timer was restarted');
+});
+
+test('treat-as-withdraw with nothing to withdraw only ignores the message (no empty UPDATE, which would read as End-of-RIB)', () => {
+  const d = driver();
+  toEstablished(d);
+  const error = new BgpWireError({ code: 'ERR_BGP_ROUTE_REFRESH_SUBTYPE', message: 'unknown subtype', notifCode: 7, notifSubcode: 1, action: 'treat-as-withdraw' });
+  const a = d.send({ type: 'decode-error', error });
+  assert.equal(d.state.name, 'established');
+  assert.equal(ofType(a, 'deliver-update').length, 0);
+  assert.equal(ofType(a, 'warning')[0]?.code, 'ERR_BGP_ROUTE_REFRESH_SUBTYPE');
 });
 
 test('a session-reset decode error sends its NOTIFICATION (code, subcode, data) and goes down', () => {

@@ -4,8 +4,10 @@
 //
 // Choices beyond the RFC text, all common practice (FRR, BIRD, OpenBGPD):
 // - 'passive' never opens a connection (no ConnectRetryTimer), it only accepts.
-// - A failed connect goes to Active and waits for the ConnectRetryTimer (or the peer's connection).
-// - Any failure of a connection that got past TCP setup goes to Idle and starts the IdleHoldTimer;
+// - A failed connect, or a connection lost in OpenSent, goes to Active and waits for the
+//   ConnectRetryTimer (or the peer's connection), as RFC 4271 says.
+// - Any other failure of a connection (a NOTIFICATION, an error, a loss after the peer's OPEN) goes
+//   to Idle and starts the IdleHoldTimer;
 //   the idle hold doubles on each such failure up to idleHoldMax (a flapping peer backs off) and
 //   returns to idleHoldInitial once Established has lasted idleHoldResetAfter seconds.
 // - Connection collisions are detected by the session (it holds both connections) and resolved by
@@ -194,6 +196,21 @@ function toOpenSent(state: FsmState, reason: StateReason): StepResult {
 
 function openSent(state: FsmState, event: FsmEvent): StepResult {
   switch (event.type) {
+    case 'tcp-connection-fails': {
+      // RFC 4271 §8.2.2 OpenSent: back to Active with the ConnectRetryTimer running, listening.
+      // A peer that accepts TCP and closes at once (it is in Idle, or does not know us) is retried
+      // at the connect-retry pace; only failures after its OPEN count as flaps.
+      const retry: FsmAction[] = state.config.passive
+        ? []
+        : [{ type: 'start-timer', timer: 'connect-retry', seconds: state.config.connectRetryTime, jitter: true }];
+      return change(
+        { ...state, connectRetryCounter: state.connectRetryCounter + 1 },
+        'active',
+        'connection-closed',
+        [{ type: 'close' }, { type: 'stop-timer', timer: 'hold' }, ...retry],
+        event.detail,
+      );
+    }
     case 'open-received': {
       const check = validateOpen(event.open, state.config);
       if (!check.ok) return toIdle(state, check.reason, { sent: check.notification, backoff: true, detail: check.detail });
@@ -218,12 +235,13 @@ function openConfirm(state: FsmState, event: FsmEvent): StepResult {
   const negotiated = state.negotiated;
   if (negotiated === undefined) throw new Error('open-confirm without a negotiated result'); // unreachable by construction
   switch (event.type) {
-    case 'keepalive-received':
-      return change(state, 'established', 'open-confirmed', [
+    case 'keepalive-received': {
+      const r = change(state, 'established', 'open-confirmed', [
         ...restartHold(state),
         { type: 'start-timer', timer: 'idle-hold-reset', seconds: state.config.idleHoldResetAfter, jitter: false },
-        { type: 'established', negotiated },
       ]);
+      return { state: r.state, actions: [...r.actions, { type: 'established', negotiated }] };
+    }
     default:
       return common(state, event);
   }
@@ -262,14 +280,12 @@ function established(state: FsmState, event: FsmEvent): StepResult {
       return common(state, event);
     case 'decode-error':
       if (event.error.action === 'treat-as-withdraw') {
-        return {
-          state,
-          actions: [
-            ...restartHold(state),
-            { type: 'deliver-update', update: withdrawUpdate(event.error.withdraw) },
-            { type: 'warning', code: event.error.code, message: `treat-as-withdraw (${event.error.withdraw.length} prefixes): ${event.error.message}` },
-          ],
-        };
+        const n = event.error.withdraw.length;
+        // nothing to withdraw: a message to ignore (e.g. an unknown ROUTE-REFRESH subtype); an
+        // empty UPDATE would read as End-of-RIB
+        const deliver: FsmAction[] = n === 0 ? [] : [{ type: 'deliver-update', update: withdrawUpdate(event.error.withdraw) }];
+        const message = n === 0 ? `message ignored: ${event.error.message}` : `treat-as-withdraw (${n} prefixes): ${event.error.message}`;
+        return { state, actions: [...restartHold(state), ...deliver, { type: 'warning', code: event.error.code, message }] };
       }
       if (event.error.action === 'attribute-discard') {
         return { state, actions: [...restartHold(state), { type: 'warning', code: event.error.code, message: `attribute discarded: ${event.error.message}` }] };
