@@ -74,11 +74,12 @@ test('agent --check reports every problem as file:line:column: path: message [co
   assert.equal(r.out, '');
   assert.deepEqual(r.err.trimEnd().split('\n'), [
     `${bad}:1:1: asn: AS number 0 is out of range 1..4294967295 [ERR_CONFIG_ASN]`,
+    `${bad}:1:1: routerId: missing: expected an IPv4 address (or an IPv4 loopback address to take it from) [ERR_CONFIG_MISSING]`,
     `${bad}:3:24: uplinks[0].peer: unnumbered peering is not supported yet: give the peer's address on the link [ERR_CONFIG_NOT_SUPPORTED]`,
-    `${bad}: 2 errors`,
+    `${bad}: 3 errors`,
   ]);
   const json = JSON.parse((await cli(['agent', '--check', bad, '--json'])).out);
-  assert.deepEqual(json.issues.map((i: { code: string }) => i.code), ['ERR_CONFIG_ASN', 'ERR_CONFIG_NOT_SUPPORTED']);
+  assert.deepEqual(json.issues.map((i: { code: string }) => i.code), ['ERR_CONFIG_ASN', 'ERR_CONFIG_MISSING', 'ERR_CONFIG_NOT_SUPPORTED']);
   const missing = await cli(['agent', '--check', join(dir, 'nope.yaml')]);
   assert.equal(missing.code, 1);
   assert.match(missing.err, /cannot read the config file: ENOENT \[ERR_CONFIG_FILE\]/);

@@ -238,3 +238,10 @@ test('relative paths are taken from the config file directory', () => {
   assert.deepEqual(r.config.source, { type: 'file', path: '/srv/lab/hv1/ports.yaml' });
   assert.equal(r.config.control.socket, '/srv/lab/hv1/run/agent.sock');
 });
+
+test('checks across fields still run when another field of the same map is bad', () => {
+  const xs = issues(MINIMAL.replace('peer: 10.0.0.0', 'peer: unnumbered\n    keepalive: 30\n    localAddress: "2001:db8::1"'));
+  assert.deepEqual(codes(xs), ['uplinks[0].peer ERR_CONFIG_NOT_SUPPORTED', 'uplinks[0].keepalive ERR_CONFIG_TIMERS']);
+  const ys = issues(MINIMAL.replace('routerId: 10.255.0.1', 'routerId: 10.255.0.256'));
+  assert.deepEqual(codes(ys), ['routerId ERR_CONFIG_ADDRESS'], 'a bad routerId is not also reported missing');
+});

@@ -4,13 +4,13 @@
 import { isAbsolute, resolve } from 'node:path';
 import {
   Failure, INVALID, Issues, bool, formatPath, int, list, nullable, obj, oneOf, optional, parsed, refine, str, tagged, withDefault,
-  type Issue, type PathSegment, type Read, type Schema,
+  type Issue, type Schema,
 } from '../lib/schema.js';
 import { asn, hostPort, ifName, ipAddress, network, parseAddress } from '../lib/net-schema.js';
 import { ipFamily, parseCidr } from '../lib/ip.js';
 import { DEFAULT_SOCKET } from '../control/protocol.js';
 import type {
-  AddressFamily, AgentConfig, ImportPrefix, NeutronSourceConfig, SourceConfig, UplinkConfig,
+  AddressFamily, AgentConfig, ImportPrefix, SourceConfig, UplinkConfig,
 } from './types.js';
 
 export const DEFAULT_HOLD_TIME = 9;
@@ -58,65 +58,78 @@ const families = (): Schema<AddressFamily[]> =>
     return v;
   });
 
-const uplinkFields = obj({
-  name: optional(str({ expected: 'a name (letters, digits, "-", "_", ".", ":")', pattern: /^[A-Za-z0-9_.:-]+$/, maxLength: 64, kind: 'NAME' })),
-  interface: ifName(),
-  peer: peerAddress(),
-  peerAsn: asn(),
-  localAddress: withDefault(nullable(ipAddress({ linkLocal: true })), null),
-  port: withDefault(int(1, 65535), 179),
-  holdTime: withDefault(holdTime(), DEFAULT_HOLD_TIME),
-  keepalive: optional(int(0, 21845, 'a keepalive interval in seconds, 0 to 21845')),
-  connectRetry: withDefault(int(1, 65535), DEFAULT_CONNECT_RETRY),
-  passive: withDefault(bool(), false),
-  families: withDefault(families(), ['ipv4', 'ipv6']),
-});
+const keepaliveOf = (holdTime: number, keepalive: number | undefined) => keepalive ?? Math.floor(holdTime / 3);
+
+const uplinkFields = obj(
+  {
+    name: optional(str({ expected: 'a name (letters, digits, "-", "_", ".", ":")', pattern: /^[A-Za-z0-9_.:-]+$/, maxLength: 64, kind: 'NAME' })),
+    interface: ifName(),
+    peer: peerAddress(),
+    peerAsn: asn(),
+    localAddress: withDefault(nullable(ipAddress({ linkLocal: true })), null),
+    port: withDefault(int(1, 65535), 179),
+    holdTime: withDefault(holdTime(), DEFAULT_HOLD_TIME),
+    keepalive: optional(int(0, 21845, 'a keepalive interval in seconds, 0 to 21845')),
+    connectRetry: withDefault(int(1, 65535), DEFAULT_CONNECT_RETRY),
+    passive: withDefault(bool(), false),
+    families: withDefault(families(), ['ipv4', 'ipv6']),
+  },
+  {
+    check(u, path, issues) {
+      if (u.holdTime !== undefined) {
+        const keepalive = keepaliveOf(u.holdTime, u.keepalive);
+        if (u.holdTime === 0 && keepalive !== 0) {
+          issues.add([...path, 'keepalive'], 'TIMERS', `keepalive ${keepalive} with hold time 0: with no hold timer keepalives are off, set keepalive: 0`);
+        } else if (u.holdTime > 0 && (keepalive === 0 || keepalive >= u.holdTime)) {
+          issues.add([...path, 'keepalive'], 'TIMERS', `keepalive ${keepalive} must be from 1 to less than the hold time ${u.holdTime} (usually a third of it)`);
+        }
+      }
+      if (u.localAddress && u.peer && ipFamily(u.localAddress) !== ipFamily(u.peer)) {
+        issues.add([...path, 'localAddress'], 'ADDRESS', `local address ${u.localAddress} and peer ${u.peer} are of different families`);
+      }
+    },
+  },
+);
 
 const uplink = (): Schema<UplinkConfig> =>
-  refine(uplinkFields, (u, path, issues): Read<UplinkConfig> => {
-    const before = issues.count;
-    const keepalive = u.keepalive ?? Math.floor(u.holdTime / 3);
-    if (u.holdTime === 0 && keepalive !== 0) {
-      issues.add([...path, 'keepalive'], 'TIMERS', `keepalive ${keepalive} with hold time 0: with no hold timer keepalives are off, set keepalive: 0`);
-    } else if (u.holdTime > 0 && (keepalive === 0 || keepalive >= u.holdTime)) {
-      issues.add([...path, 'keepalive'], 'TIMERS', `keepalive ${keepalive} must be from 1 to less than the hold time ${u.holdTime} (usually a third of it)`);
-    }
-    if (u.localAddress !== null && ipFamily(u.localAddress) !== ipFamily(u.peer)) {
-      issues.add([...path, 'localAddress'], 'ADDRESS', `local address ${u.localAddress} and peer ${u.peer} are of different families`);
-    }
-    if (issues.count !== before) return INVALID;
-    return {
-      name: u.name ?? u.interface,
-      interface: u.interface,
-      peer: u.peer,
-      peerAsn: u.peerAsn,
-      localAddress: u.localAddress,
-      port: u.port,
-      holdTime: u.holdTime,
-      keepalive,
-      connectRetry: u.connectRetry,
-      passive: u.passive,
-      families: u.families,
-    };
-  });
+  refine(uplinkFields, (u): UplinkConfig => ({
+    name: u.name ?? u.interface,
+    interface: u.interface,
+    peer: u.peer,
+    peerAsn: u.peerAsn,
+    localAddress: u.localAddress,
+    port: u.port,
+    holdTime: u.holdTime,
+    keepalive: keepaliveOf(u.holdTime, u.keepalive),
+    connectRetry: u.connectRetry,
+    passive: u.passive,
+    families: u.families,
+  }));
+
+/** FRR prefix-list semantics: ge defaults to the prefix length; le to the family maximum when ge is given, else to ge. */
+const lengthRange = (prefix: string, ge: number | undefined, le: number | undefined) => {
+  const c = parseCidr(prefix)!;
+  const max = c.family === 4 ? 32 : 128;
+  const g = ge ?? c.len;
+  return { len: c.len, max, ge: g, le: le ?? (ge !== undefined ? max : g) };
+};
 
 const importPrefix = (): Schema<ImportPrefix> =>
   refine(
-    obj({ prefix: network(), ge: optional(int(0, 128)), le: optional(int(0, 128)) }),
-    (p, path, issues): Read<ImportPrefix> => {
-      const c = parseCidr(p.prefix)!;
-      const max = c.family === 4 ? 32 : 128;
-      const ge = p.ge ?? c.len;
-      const le = p.le ?? (p.ge !== undefined ? max : ge);
-      if (ge < c.len || ge > max) {
-        issues.add([...path, 'ge'], 'RANGE', `ge ${ge} must be from the prefix length ${c.len} to ${max}`);
-        return INVALID;
-      }
-      if (le < ge || le > max) {
-        issues.add([...path, 'le'], 'RANGE', `le ${le} must be from ge ${ge} to ${max}`);
-        return INVALID;
-      }
-      return { prefix: p.prefix, ge, le };
+    obj(
+      { prefix: network(), ge: optional(int(0, 128)), le: optional(int(0, 128)) },
+      {
+        check(p, path, issues) {
+          if (p.prefix === undefined) return;
+          const r = lengthRange(p.prefix, p.ge, p.le);
+          if (r.ge < r.len || r.ge > r.max) issues.add([...path, 'ge'], 'RANGE', `ge ${r.ge} must be from the prefix length ${r.len} to ${r.max}`);
+          else if (r.le < r.ge || r.le > r.max) issues.add([...path, 'le'], 'RANGE', `le ${r.le} must be from ge ${r.ge} to ${r.max}`);
+        },
+      },
+    ),
+    (p): ImportPrefix => {
+      const r = lengthRange(p.prefix, p.ge, p.le);
+      return { prefix: p.prefix, ge: r.ge, le: r.le };
     },
   );
 
@@ -143,43 +156,72 @@ const sourceSchema = tagged('type', {
   }),
 });
 
-const configFields = obj({
-  host: optional(hostName()),
-  asn: asn(),
-  routerId: optional(ipAddress({ family: 4 })),
-  loopback: withDefault(list(ipAddress(), { single: true }), []),
-  uplinks: list(uplink(), { minItems: 1 }),
-  export: obj({ pools: uniqueNetworks() }),
-  import: withDefault(
-    obj({
-      prefixes: withDefault(list(importPrefix()), () => defaultImportPrefixes()),
-      maxPrefixes: withDefault(int(1, 10_000_000), DEFAULT_MAX_PREFIXES),
-    }),
-    () => ({ prefixes: defaultImportPrefixes(), maxPrefixes: DEFAULT_MAX_PREFIXES }),
-  ),
-  multipath: withDefault(
-    obj({ maxPaths: withDefault(int(1, 256), DEFAULT_MAX_PATHS), relax: withDefault(bool(), true) }),
-    () => ({ maxPaths: DEFAULT_MAX_PATHS, relax: true }),
-  ),
-  source: sourceSchema,
-  dataplane: withDefault(
-    obj({
-      netns: withDefault(nullable(str({ expected: 'a network namespace name', pattern: /^[A-Za-z0-9_.-]+$/, maxLength: 64, kind: 'NAME' })), null),
-      metadataAddress: withDefault(nullable(ipAddress({ family: 4 })), '169.254.169.254'),
-      gatewayV4: withDefault(ipAddress({ family: 4 }), '169.254.1.1'),
-    }),
-    () => ({ netns: null, metadataAddress: '169.254.169.254', gatewayV4: '169.254.1.1' }),
-  ),
-  control: withDefault(obj({ socket: withDefault(str({ expected: 'a socket path' }), DEFAULT_SOCKET) }), () => ({ socket: DEFAULT_SOCKET })),
-  logging: withDefault(obj({ level: withDefault(oneOf(['debug', 'info', 'warn', 'error'] as const), 'info') }), () => ({ level: 'info' as const })),
-  metrics: withDefault(obj({ listen: withDefault(nullable(hostPort()), null) }), () => ({ listen: null })),
-});
+const configSchema = (opts: ValidateOptions) =>
+  obj(
+    {
+      host: optional(hostName()),
+      asn: asn(),
+      routerId: optional(ipAddress({ family: 4 })),
+      loopback: withDefault(list(ipAddress(), { single: true }), []),
+      uplinks: list(uplink(), { minItems: 1 }),
+      export: obj({ pools: uniqueNetworks() }),
+      import: withDefault(
+        obj({
+          prefixes: withDefault(list(importPrefix()), () => defaultImportPrefixes()),
+          maxPrefixes: withDefault(int(1, 10_000_000), DEFAULT_MAX_PREFIXES),
+        }),
+        () => ({ prefixes: defaultImportPrefixes(), maxPrefixes: DEFAULT_MAX_PREFIXES }),
+      ),
+      multipath: withDefault(
+        obj({ maxPaths: withDefault(int(1, 256), DEFAULT_MAX_PATHS), relax: withDefault(bool(), true) }),
+        () => ({ maxPaths: DEFAULT_MAX_PATHS, relax: true }),
+      ),
+      source: sourceSchema,
+      dataplane: withDefault(
+        obj({
+          netns: withDefault(nullable(str({ expected: 'a network namespace name', pattern: /^[A-Za-z0-9_.-]+$/, maxLength: 64, kind: 'NAME' })), null),
+          metadataAddress: withDefault(nullable(ipAddress({ family: 4 })), '169.254.169.254'),
+          gatewayV4: withDefault(ipAddress({ family: 4 }), '169.254.1.1'),
+        }),
+        () => ({ netns: null, metadataAddress: '169.254.169.254', gatewayV4: '169.254.1.1' }),
+      ),
+      control: withDefault(obj({ socket: withDefault(str({ expected: 'a socket path' }), DEFAULT_SOCKET) }), () => ({ socket: DEFAULT_SOCKET })),
+      logging: withDefault(obj({ level: withDefault(oneOf(['debug', 'info', 'warn', 'error'] as const), 'info') }), () => ({ level: 'info' as const })),
+      metrics: withDefault(obj({ listen: withDefault(nullable(hostPort()), null) }), () => ({ listen: null })),
+    },
+    {
+      // Checks across sections, on whatever sections were good.
+      check(c, _path, issues, input) {
+        if (input.host === undefined && opts.defaultHost === undefined) issues.add(['host'], 'MISSING', 'missing: expected this hypervisor\'s host name');
+        if (input.routerId === undefined && c.loopback !== undefined && !c.loopback.some((a) => ipFamily(a) === 4)) {
+          issues.add(['routerId'], 'MISSING', 'missing: expected an IPv4 address (or an IPv4 loopback address to take it from)');
+        }
+        const names = new Map<string, number>();
+        const peers = new Map<string, number>();
+        c.uplinks?.forEach((u, i) => {
+          const n = names.get(u.name);
+          if (n !== undefined) issues.add(['uplinks', i, 'name'], 'DUPLICATE', `uplink name "${u.name}" is already used by uplinks[${n}]${u.name === u.interface ? '; give each uplink on one interface its own name' : ''}`);
+          else names.set(u.name, i);
+          const key = `${u.peer}%${u.interface}:${u.port}`;
+          const p = peers.get(key);
+          if (p !== undefined) issues.add(['uplinks', i, 'peer'], 'DUPLICATE', `peer ${u.peer} on ${u.interface} is already configured at uplinks[${p}]`);
+          else peers.set(key, i);
+          if (c.loopback?.includes(u.peer)) issues.add(['uplinks', i, 'peer'], 'ADDRESS', `peer ${u.peer} is one of this host's loopback addresses`);
+        });
+        if (c.control !== undefined) {
+          const bytes = Buffer.byteLength(absolute(c.control.socket, opts.baseDir));
+          if (bytes > SOCKET_PATH_MAX) issues.add(['control', 'socket'], 'VALUE', `socket path is ${bytes} bytes; a Unix socket path is at most ${SOCKET_PATH_MAX}`);
+        }
+      },
+    },
+  );
+
+const absolute = (p: string, base: string | undefined) => (base !== undefined && !isAbsolute(p) ? resolve(base, p) : p);
 
 const defaultImportPrefixes = (): ImportPrefix[] => [
   { prefix: '0.0.0.0/0', ge: 0, le: 0 },
   { prefix: '::/0', ge: 0, le: 0 },
 ];
-
 
 /** Reads a parsed config value. All problems are returned, each with its path. */
 export function validateConfig(raw: unknown, opts: ValidateOptions = {}): ValidateResult {
@@ -188,50 +230,20 @@ export function validateConfig(raw: unknown, opts: ValidateOptions = {}): Valida
     issues.add([], 'EMPTY', 'the config is empty');
     return { ok: false, issues: issues.list };
   }
-  const c = configFields.read(raw, [], issues);
+  const c = configSchema(opts).read(raw, [], issues);
   if (c === INVALID) return { ok: false, issues: issues.list };
-
-  // Checks across sections, and defaults taken from other fields.
-  const add = (segments: PathSegment[], kind: string, message: string) => issues.add(segments, kind, message);
-
-  const host = c.host ?? opts.defaultHost;
-  if (host === undefined) add(['host'], 'MISSING', 'missing: expected this hypervisor\'s host name');
-
-  const routerId = c.routerId ?? c.loopback.find((a) => ipFamily(a) === 4);
-  if (routerId === undefined) add(['routerId'], 'MISSING', 'missing: expected an IPv4 address (or an IPv4 loopback address to take it from)');
-
-  const names = new Map<string, number>();
-  const peers = new Map<string, number>();
-  c.uplinks.forEach((u, i) => {
-    const n = names.get(u.name);
-    if (n !== undefined) add(['uplinks', i, 'name'], 'DUPLICATE', `uplink name "${u.name}" is already used by uplinks[${n}]${u.name === u.interface ? '; give each uplink on one interface its own name' : ''}`);
-    else names.set(u.name, i);
-    const key = `${u.peer}%${u.interface}:${u.port}`;
-    const p = peers.get(key);
-    if (p !== undefined) add(['uplinks', i, 'peer'], 'DUPLICATE', `peer ${u.peer} on ${u.interface} is already configured at uplinks[${p}]`);
-    else peers.set(key, i);
-    if (c.loopback.includes(u.peer)) add(['uplinks', i, 'peer'], 'ADDRESS', `peer ${u.peer} is one of this host's loopback addresses`);
-  });
-
-  const base = opts.baseDir;
-  const abs = (p: string) => (base !== undefined && !isAbsolute(p) ? resolve(base, p) : p);
-  const socket = abs(c.control.socket);
-  if (Buffer.byteLength(socket) > SOCKET_PATH_MAX) add(['control', 'socket'], 'VALUE', `socket path is ${Buffer.byteLength(socket)} bytes; a Unix socket path is at most ${SOCKET_PATH_MAX}`);
-
-  let source: SourceConfig;
-  if (c.source.type === 'file') source = { type: 'file', path: abs(c.source.path) };
-  else {
-    const n: NeutronSourceConfig = { type: 'neutron', transportUrl: c.source.transportUrl, host: c.source.host ?? host ?? '', reportInterval: c.source.reportInterval };
-    source = n;
-  }
-
-  if (issues.count > 0 || host === undefined || routerId === undefined) return { ok: false, issues: issues.list };
+  // Defaults taken from other fields (the check above made sure they exist).
+  const host = c.host ?? opts.defaultHost!;
+  const source: SourceConfig =
+    c.source.type === 'file'
+      ? { type: 'file', path: absolute(c.source.path, opts.baseDir) }
+      : { type: 'neutron', transportUrl: c.source.transportUrl, host: c.source.host ?? host, reportInterval: c.source.reportInterval };
   return {
     ok: true,
     config: {
       host,
       asn: c.asn,
-      routerId,
+      routerId: c.routerId ?? c.loopback.find((a) => ipFamily(a) === 4)!,
       loopback: c.loopback,
       uplinks: c.uplinks,
       export: c.export,
@@ -239,7 +251,7 @@ export function validateConfig(raw: unknown, opts: ValidateOptions = {}): Valida
       multipath: c.multipath,
       source,
       dataplane: c.dataplane,
-      control: { socket },
+      control: { socket: absolute(c.control.socket, opts.baseDir) },
       logging: c.logging,
       metrics: c.metrics,
     },

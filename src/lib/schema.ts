@@ -257,11 +257,23 @@ const isField = (f: Field<unknown>): f is OptionalField<unknown> | DefaultField<
 /** "peer_asn" from "peerAsn". */
 export const snakeCase = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
+export interface ObjOptions<S extends Shape> {
+  /** input keys: as in the shape (camelCase), or their snake_case spelling */
+  readonly keys?: 'camel' | 'snake';
+  readonly expected?: string;
+  /**
+   * Checks across fields. Runs even when some fields were bad, with the fields that were good, so
+   * a map's problems are all reported at once: guard each check on the fields it needs. `input` is
+   * the map as given, to tell an absent key from a bad one.
+   */
+  readonly check?: (fields: Partial<ObjectOf<S>>, path: readonly PathSegment[], issues: Issues, input: Readonly<Record<string, unknown>>) => void;
+}
+
 /**
  * A map with known keys. Output keys are the shape's keys (camelCase); with `keys: 'snake'` the
  * input uses their snake_case spelling. Unknown keys are issues, with a suggestion when one is close.
  */
-export function obj<S extends Shape>(shape: S, opts: { keys?: 'camel' | 'snake'; expected?: string } = {}): Schema<ObjectOf<S>> {
+export function obj<S extends Shape>(shape: S, opts: ObjOptions<S> = {}): Schema<ObjectOf<S>> {
   const expected = opts.expected ?? 'a map';
   const inputKey = (k: string) => (opts.keys === 'snake' ? snakeCase(k) : k);
   const known = Object.keys(shape).map(inputKey);
@@ -289,6 +301,7 @@ export function obj<S extends Shape>(shape: S, opts: { keys?: 'camel' | 'snake';
         const r = schema.read(input[ik], [...path, ik], issues);
         if (r !== INVALID) out[key] = r;
       }
+      opts.check?.(out as Partial<ObjectOf<S>>, path, issues, input);
       return issues.count === before ? (out as ObjectOf<S>) : INVALID;
     },
   };

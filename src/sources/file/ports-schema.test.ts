@@ -49,6 +49,7 @@ test('each bad entry is reported with its path and skipped; the others apply', (
     'ports[2].color ERR_PORT_UNKNOWN_KEY',
     'ports[2].mac ERR_PORT_MAC',
     'ports[2].fixed_ips[0].prefix_len ERR_PORT_RANGE',
+    'ports[2].fixed_ips[0].gateway ERR_PORT_ADDRESS',
     'ports[2].mtu ERR_PORT_RANGE',
     'ports[4] ERR_PORT_TYPE',
     'ports[5].mtu ERR_PORT_RANGE',

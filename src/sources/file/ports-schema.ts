@@ -3,31 +3,30 @@
 // tap or address are reported and skipped (the first one stays); the others all apply.
 import { tapNameForPort, type FixedIp, type PortSpec } from '../../dataplane/port.js';
 import { ipFamily } from '../../lib/ip.js';
-import { ipAddress, ifName, macAddress, parseAddressOrNetwork } from '../../lib/net-schema.js';
+import { ipAddress, ifName, macAddress, parseAddress, parseAddressOrNetwork } from '../../lib/net-schema.js';
 import {
-  INVALID, Issues, bool, int, lenientList, list, obj, optional, parsed, refine, str, withDefault,
-  type Issue, type Read, type Schema,
+  Failure, INVALID, Issues, bool, int, lenientList, list, obj, optional, parsed, refine, str, withDefault,
+  type Issue, type Schema,
 } from '../../lib/schema.js';
 
 const fixedIp = (): Schema<FixedIp> =>
-  refine(
-    obj({ address: ipAddress(), prefixLen: int(1, 128, 'a prefix length'), gateway: optional(ipAddress()) }, { keys: 'snake' }),
-    (f, path, issues): Read<FixedIp> => {
-      const fam = ipFamily(f.address);
-      const max = fam === 4 ? 32 : 128;
-      if (f.prefixLen > max) {
-        issues.add([...path, 'prefix_len'], 'RANGE', `prefix length ${f.prefixLen} is longer than ${max} for ${f.address}`);
-        return INVALID;
-      }
-      if (f.gateway !== undefined && ipFamily(f.gateway) !== fam) {
-        issues.add([...path, 'gateway'], 'ADDRESS', `gateway ${f.gateway} is not of the family of ${f.address}`);
-        return INVALID;
-      }
-      if (f.gateway === f.address) {
-        issues.add([...path, 'gateway'], 'ADDRESS', `gateway ${f.gateway} is the port's own address`);
-        return INVALID;
-      }
-      return f;
+  obj(
+    { address: ipAddress(), prefixLen: int(1, 128, 'a prefix length'), gateway: optional(ipAddress()) },
+    {
+      keys: 'snake',
+      check(f, path, issues) {
+        if (f.address === undefined) return;
+        const fam = ipFamily(f.address);
+        const max = fam === 4 ? 32 : 128;
+        if (f.prefixLen !== undefined && f.prefixLen > max) {
+          issues.add([...path, 'prefix_len'], 'RANGE', `prefix length ${f.prefixLen} is longer than ${max} for ${f.address}`);
+        }
+        if (f.gateway !== undefined && ipFamily(f.gateway) !== fam) {
+          issues.add([...path, 'gateway'], 'ADDRESS', `gateway ${f.gateway} is not of the family of ${f.address}`);
+        } else if (f.gateway === f.address) {
+          issues.add([...path, 'gateway'], 'ADDRESS', `gateway ${f.gateway} is the port's own address`);
+        }
+      },
     },
   );
 
@@ -44,33 +43,43 @@ const portFields = obj(
     mtu: optional(int(68, 65535, 'an MTU from 68 to 65535')),
     portSecurity: withDefault(bool(), true),
   },
-  { keys: 'snake', expected: 'a port (a map with id, mac, fixed_ips, ...)' },
+  {
+    keys: 'snake',
+    expected: 'a port (a map with id, mac, fixed_ips, ...)',
+    check(p, path, issues, input) {
+      // fixed_ips as given: its good entries, even when another entry is bad
+      const given = Array.isArray(input.fixed_ips) ? (input.fixed_ips as unknown[]) : [];
+      const addresses = given.map((f) => (typeof f === 'object' && f !== null ? canonicalAddress((f as { address?: unknown }).address) : undefined));
+      const seen = new Map<string, number>();
+      addresses.forEach((a, i) => {
+        if (a === undefined) return;
+        const j = seen.get(a);
+        if (j !== undefined) issues.add([...path, 'fixed_ips', i, 'address'], 'DUPLICATE', `${a} is already fixed_ips[${j}]`);
+        else seen.set(a, i);
+      });
+      if (p.mtu !== undefined && p.mtu < 1280 && addresses.some((a) => a !== undefined && ipFamily(a) === 6)) {
+        issues.add([...path, 'mtu'], 'RANGE', `MTU ${p.mtu} is below 1280, the IPv6 minimum, on a port with IPv6 addresses`);
+      }
+    },
+  },
 );
 
+const canonicalAddress = (v: unknown): string | undefined => {
+  if (typeof v !== 'string') return undefined;
+  const a = parseAddress(v);
+  return a instanceof Failure ? undefined : a;
+};
+
 export const portSchema = (): Schema<PortSpec> =>
-  refine(portFields, (p, path, issues): Read<PortSpec> => {
-    const before = issues.count;
-    const seen = new Map<string, number>();
-    p.fixedIps.forEach((f, i) => {
-      const j = seen.get(f.address);
-      if (j !== undefined) issues.add([...path, 'fixed_ips', i, 'address'], 'DUPLICATE', `${f.address} is already fixed_ips[${j}]`);
-      else seen.set(f.address, i);
-    });
-    if (p.mtu !== undefined && p.mtu < 1280 && p.fixedIps.some((f) => ipFamily(f.address) === 6)) {
-      issues.add([...path, 'mtu'], 'RANGE', `MTU ${p.mtu} is below 1280, the IPv6 minimum, on a port with IPv6 addresses`);
-    }
-    if (issues.count !== before) return INVALID;
-    const spec: PortSpec = {
-      id: p.id,
-      tap: p.tap ?? tapNameForPort(p.id),
-      mac: p.mac,
-      fixedIps: p.fixedIps,
-      allowedAddressPairs: p.allowedAddressPairs,
-      ...(p.mtu !== undefined ? { mtu: p.mtu } : {}),
-      portSecurity: p.portSecurity,
-    };
-    return spec;
-  });
+  refine(portFields, (p): PortSpec => ({
+    id: p.id,
+    tap: p.tap ?? tapNameForPort(p.id),
+    mac: p.mac,
+    fixedIps: p.fixedIps,
+    allowedAddressPairs: p.allowedAddressPairs,
+    ...(p.mtu !== undefined ? { mtu: p.mtu } : {}),
+    portSecurity: p.portSecurity,
+  }));
 
 export interface PortsRead {
   /** the ports to apply, in file order */
