@@ -56,7 +56,7 @@ test('each bad entry is reported with its path and skipped; the others apply', (
     'ports[6].fixedIps ERR_PORT_UNKNOWN_KEY',
   ]);
   assert.match(r.issues[0]!.message, /not an IP address/);
-  assert.match(r.issues[7]!.message, /did you mean "fixed_ips"/);
+  assert.match(r.issues.at(-1)!.message, /did you mean "fixed_ips"/);
 });
 
 test('duplicate ids, taps and addresses: the first entry stays, later ones are skipped', () => {
