@@ -120,6 +120,8 @@ test('a stale socket is replaced; a live one or a regular file is left alone', a
   writeFileSync(file, 'keep me');
   await assert.rejects(new ControlServer({ path: file, provider: provider() }).listen(), { code: 'ERR_CONTROL_NOT_SOCKET' });
   assert.equal(readFileSync(file, 'utf8'), 'keep me');
+  // a directory that cannot be made (a file is in the way)
+  await assert.rejects(new ControlServer({ path: join(file, 'agent.sock'), provider: provider() }).listen(), { code: 'ERR_CONTROL_LISTEN' });
 });
 
 test('client errors: no agent, a stuck agent, an agent that goes away', async () => {
@@ -129,11 +131,21 @@ test('client errors: no agent, a stuck agent, an agent that goes away', async ()
   const { server, sock } = await startServer(provider({ status: () => new Promise<Status>((r) => { release = () => r(STATUS); }) }));
   await assert.rejects(callControl(sock, 'status', undefined, { timeoutMs: 100 }), { code: 'ERR_CONTROL_TIMEOUT' });
   const c = await ControlClient.connect(sock);
-  const pending = c.call('status');
+  const pending = assert.rejects(c.call('status'), { code: 'ERR_CONTROL_CLOSED' }); // handled from the start
   await new Promise((r) => setTimeout(r, 20));
   await server.close();
-  await assert.rejects(pending, { code: 'ERR_CONTROL_CLOSED' });
+  await pending;
   await assert.rejects(c.call('peers'), { code: 'ERR_CONTROL_CLOSED' });
   c.close();
   release();
+});
+
+test('a socket path too long for the bind-then-link dance is bound in place, still 0600', async () => {
+  const base = tempDir();
+  const dir = join(base, 'd'.repeat(105 - base.length - '/agent.sock'.length - 1));
+  const path = join(dir, 'agent.sock');
+  assert.equal(Buffer.byteLength(path), 105);
+  const { sock } = await startServer(provider(), path);
+  assert.equal(statSync(sock).mode & 0o777, 0o600);
+  assert.equal((await callControl(sock, 'status')).host, 'hv1');
 });

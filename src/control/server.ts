@@ -2,13 +2,31 @@
 // The socket file is mode 0600 (root's `lagless show` only), created that way (no window where it
 // is open to others); a stale socket left by a dead agent is removed, a live agent's is not.
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { chmod, link, lstat, mkdir, mkdtemp, rm, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { silentLogger, type Logger } from '../lib/log.js';
 import {
   ControlError, LineSplitter, MAX_REQUEST_BYTES, decodeRequest, encodeLine,
   type ControlProvider, type ControlRequest, type ControlResponse,
 } from './protocol.js';
+
+/** sun_path holds 108 bytes including the terminating NUL */
+const SOCKET_PATH_MAX = 107;
+
+/** Listens on `path`; bind() happens inside listen(), so a umask makes the file 0600 from its first moment. */
+function listenOn(server: Server, path: string, shown: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new ControlError(err.code === 'EADDRINUSE' ? 'ERR_CONTROL_IN_USE' : 'ERR_CONTROL_LISTEN', `cannot listen on ${shown}: ${err.code ?? err.message}`, { cause: err })),
+    );
+    const old = process.umask(0o177);
+    try {
+      server.listen(path, () => resolve());
+    } finally {
+      process.umask(old);
+    }
+  });
+}
 
 export interface ControlServerOptions {
   readonly path: string;
@@ -31,23 +49,35 @@ export class ControlServer {
   }
 
   async listen(): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true, mode: 0o755 });
-    await this.#removeStale();
+    try {
+      await mkdir(dirname(this.path), { recursive: true, mode: 0o755 });
+      await this.#removeStale();
+    } catch (err) {
+      if (err instanceof ControlError) throw err;
+      throw new ControlError('ERR_CONTROL_LISTEN', `cannot prepare ${this.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    }
     const server = createServer((sock) => this.#serve(sock));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) =>
-        reject(new ControlError(err.code === 'EADDRINUSE' ? 'ERR_CONTROL_IN_USE' : 'ERR_CONTROL_LISTEN', `cannot listen on ${this.path}: ${err.code ?? err.message}`, { cause: err })),
-      );
-      // bind() happens inside listen(): a umask makes the file 0600 from its first moment.
-      const old = process.umask(0o177);
-      try {
-        server.listen(this.path, () => resolve());
-      } finally {
-        process.umask(old);
+    // Bind in a fresh 0700 directory next to the target, make the socket 0600, then link it into
+    // place: it is never reachable by others with looser rights, and link() fails if an agent
+    // started meanwhile has taken the path (where rename would silently replace its socket).
+    const tmpDir = await mkdtemp(join(dirname(this.path), '.lagless-'));
+    const tmpPath = join(tmpDir, 's');
+    try {
+      await listenOn(server, Buffer.byteLength(tmpPath) <= SOCKET_PATH_MAX ? tmpPath : this.path, this.path);
+      if (server.address() === tmpPath) {
+        await chmod(tmpPath, 0o600);
+        await link(tmpPath, this.path).catch((err: NodeJS.ErrnoException) => {
+          server.close();
+          throw new ControlError(err.code === 'EEXIST' ? 'ERR_CONTROL_IN_USE' : 'ERR_CONTROL_LISTEN', `cannot create ${this.path}: ${err.code ?? err.message}`, { cause: err });
+        });
+        await unlink(tmpPath);
+      } else {
+        await chmod(this.path, 0o600); // the temporary path was too long for a socket: bound in place (still 0600 via umask)
       }
-    });
+    } finally {
+      await rm(tmpDir, { recursive: true, force: true });
+    }
     server.on('error', (err) => this.#log.error('control socket error', { err }));
-    await chmod(this.path, 0o600);
     this.#ino = (await lstat(this.path)).ino;
     this.#server = server;
     this.#log.info('control socket listening', { path: this.path });
