@@ -32,7 +32,8 @@ export function decodeCapabilities(r: Reader): Capability[] {
   while (r.remaining > 0) {
     const code = r.u8('capability code');
     const len = r.u8('capability length');
-    const v = r.sub(len, `capability ${code} value`, () => malformed(code, 'value longer than its parameter'));
+    if (r.remaining < len) throw malformed(code, `value of ${len} bytes longer than its parameter`);
+    const v = r.sub(len, `capability ${code} value`, (what) => malformed(code, `${what} truncated`));
     out.push(decodeOne(code, v));
   }
   return out;

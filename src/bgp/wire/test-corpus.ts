@@ -1,6 +1,7 @@
 // Test support (not a test): a corpus of messages covering every message type, capability and
 // attribute, with the contexts to encode them under; and small helpers for hand-written bytes.
 // Used by the round-trip tests, the fuzzer (as seeds for mutation) and the benchmark.
+import { BgpWireError } from './errors.js';
 import { parsePrefix } from './nlri.js';
 import type { CodecContext, FamilyKey, Message } from './types.js';
 import { DEFAULT_CONTEXT, MODERN_CONTEXT } from './types.js';
@@ -254,3 +255,30 @@ export const CORPUS: readonly CorpusEntry[] = [
     },
   },
 ];
+
+/** A whole UPDATE from hex fields, with both length fields computed. */
+export function updateFrame(withdrawn: string, attrs: string, nlri = ''): Uint8Array {
+  const w = hex(withdrawn);
+  const a = hex(attrs);
+  const n = hex(nlri);
+  const body = new Uint8Array(4 + w.length + a.length + n.length);
+  body[0] = w.length >> 8;
+  body[1] = w.length & 0xff;
+  body.set(w, 2);
+  body[2 + w.length] = a.length >> 8;
+  body[3 + w.length] = a.length & 0xff;
+  body.set(a, 4 + w.length);
+  body.set(n, 4 + w.length + a.length);
+  return frame(2, body);
+}
+
+/** Runs `f`, which must throw a BgpWireError; returns it for more checks. */
+export function wireError(f: () => unknown): BgpWireError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof BgpWireError) return e;
+    throw new Error(`expected a BgpWireError, got ${String(e)}`, { cause: e });
+  }
+  throw new Error('expected a BgpWireError, nothing was thrown');
+}
