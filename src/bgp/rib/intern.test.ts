@@ -9,7 +9,7 @@ const decoded = (): PathAttributes => ({
   asPath: [seq(65100, 64600)],
   nextHop: '10.1.0.0',
   med: 5,
-  communities: [65100 << 16 | 1],
+  communities: [65100 * 65536 + 1],
   largeCommunities: [[65100, 1, 2]],
   extCommunities: ['0002fde800000001'],
   unknown: [{ flags: 0xc0, type: 99, value: new Uint8Array([1, 2, 3]) }],
@@ -25,7 +25,7 @@ test('two UPDATEs with equal attributes intern to the same frozen object', () =>
   assert.ok(Object.isFrozen(a.attrs.asPath));
   assert.ok(Object.isFrozen(a.attrs.asPath?.[0]?.asns));
   assert.ok(Object.isFrozen(a.nextHops));
-  assert.equal(a.attrs.nextHop, undefined, 'the next hop lives in nextHops');
+  assert.equal('nextHop' in a.attrs, false, 'the next hop lives in nextHops');
 });
 
 test('the stored copy does not change when the caller mutates its objects', () => {
@@ -77,8 +77,8 @@ test('MP_REACH/MP_UNREACH contents are not part of the set; their next hops are'
   const a = interner.intern(mp('2001:db8::1', '2001:db8::ff'), ['2001:db8::ff']);
   const b = interner.intern(mp('2001:db8::2', '2001:db8::ff'), ['2001:db8::ff']);
   assert.equal(a, b);
-  assert.equal(a.attrs.mpReach, undefined);
-  assert.equal(a.attrs.mpUnreach, undefined);
+  assert.equal('mpReach' in a.attrs, false);
+  assert.equal('mpUnreach' in a.attrs, false);
   assert.notEqual(interner.intern(mp('2001:db8::1', '2001:db8::fe'), ['2001:db8::fe']), a);
 });
 
