@@ -28,7 +28,7 @@ import type { FirewallTable, Kernel, KernelEvent, KernelWatch } from './kernel.j
 import type { DesiredState, NextHop, ObservedState } from './model.js';
 import { DEFAULT_ROUTE_METRIC, addrKey, emptyObserved, isOwnedAlias, keyKind, linkKey, neighKey, routeKey, sysctlKey } from './model.js';
 import { buildPlan, type PlanOp } from './plan.js';
-import { buildDesired, HOST_SYSCTLS, portObjects, TAP_SYSCTLS, tapSysctlDefaultPath, tapSysctlPath, type PortObjects } from './wiring.js';
+import { buildDesired, HOST_SYSCTLS, portObjects, TAP_SYSCTL_FALLBACKS, TAP_SYSCTLS, tapSysctlDefaultPath, tapSysctlPath, type PortObjects } from './wiring.js';
 import { canonicalPrefix, validatePort, validateRoute, type LearnedRoute, type ValidRoute, type WirablePort } from './validate.js';
 import { applyEvent, indexSnapshot, recordOp } from './observe.js';
 import { BackoffTracker, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
@@ -377,7 +377,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     for (const [p, v] of values) o.sysctls.set(p, v);
     if (!this.#loaded) {
       for (const [template] of TAP_SYSCTLS) {
-        const v = values.get(tapSysctlDefaultPath(template));
+        const v = values.get(tapSysctlDefaultPath(template)) ?? TAP_SYSCTL_FALLBACKS.get(template);
         if (v !== undefined) this.#tapDefaults.set(template, v);
       }
     }
@@ -512,7 +512,9 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     this.#shadowed = new Set(desired.shadowed);
 
     // 4. plan and apply
-    const plan = buildPlan({ desired: desired.state, observed: this.#observed, inSync: this.#inSync, hold: (k) => this.#backoff.held(k, now) });
+    const plan = buildPlan({
+      desired: desired.state, observed: this.#observed, inSync: this.#inSync, hold: (k) => this.#backoff.held(k, now), tapDefaults: this.#tapDefaults,
+    });
     const failed: { key: string; code: string; message: string }[] = [];
     let commands = 0;
     if (plan.ops.length > 0) {

@@ -56,7 +56,7 @@ function observedWithLinks(...names: string[]): ObservedState {
 const kinds = (ops: readonly PlanOp[]) => ops.map((o) => `${o.kind} ${o.action}`);
 
 test('a new port: every object is added, in dependency order', () => {
-  const plan = buildPlan({ desired: desiredFor([spec(5)]), observed: observedWithLinks('tap5'), inSync: true });
+  const plan = buildPlan({ desired: desiredFor([spec(5)]), observed: observedWithLinks('tap5'), inSync: true, tapDefaults: DEFAULTS });
   const k = kinds(plan.ops);
   assert.equal(k[0], 'link add');
   assert.ok(k.lastIndexOf('sysctl add') < k.indexOf('route add'), 'sysctls (proxy_arp...) before routes');
@@ -71,26 +71,26 @@ test('a new port: every object is added, in dependency order', () => {
 test('applying the plan leaves nothing to do; untouched counts every object', () => {
   const desired = desiredFor([spec(5), spec(6)]);
   const observed = observedWithLinks('tap5', 'tap6');
-  const first = buildPlan({ desired, observed, inSync: true });
+  const first = buildPlan({ desired, observed, inSync: true, tapDefaults: DEFAULTS });
   for (const op of first.ops) recordOp(observed, op);
-  const second = buildPlan({ desired, observed, inSync: true });
+  const second = buildPlan({ desired, observed, inSync: true, tapDefaults: DEFAULTS });
   assert.equal(second.ops.length, 0);
   assert.equal(second.untouched, first.ops.length);
 });
 
 test('a port without its tap is not wired', () => {
-  const plan = buildPlan({ desired: desiredFor([spec(5)]), observed: observedWithLinks(), inSync: true });
+  const plan = buildPlan({ desired: desiredFor([spec(5)]), observed: observedWithLinks(), inSync: true, tapDefaults: DEFAULTS });
   assert.equal(plan.ops.filter((o) => o.kind === 'link').length, 0);
 });
 
 test('nothing is removed before in-sync; everything lagless owns is removed after', () => {
   const observed = observedWithLinks('tap5');
-  for (const op of buildPlan({ desired: desiredFor([spec(5)]), observed, inSync: true }).ops) recordOp(observed, op);
+  for (const op of buildPlan({ desired: desiredFor([spec(5)]), observed, inSync: true, tapDefaults: DEFAULTS }).ops) recordOp(observed, op);
   const empty = desiredFor([]);
-  const before = buildPlan({ desired: empty, observed, inSync: false });
+  const before = buildPlan({ desired: empty, observed, inSync: false, tapDefaults: DEFAULTS });
   assert.equal(before.counts.remove, 0);
   assert.equal(before.ops.length, 0);
-  const after = buildPlan({ desired: empty, observed, inSync: true });
+  const after = buildPlan({ desired: empty, observed, inSync: true, tapDefaults: DEFAULTS });
   const k = kinds(after.ops);
   assert.deepEqual(
     [...new Set(k)],
@@ -113,7 +113,7 @@ test('foreign state is never changed or removed', () => {
   observed.neighbours.set(neighKey(foreignNeigh), foreignNeigh);
   const tapNeigh = { dev: 'tap9', address: '192.0.2.10', lladdr: '02:aa:00:00:00:02', proxy: false };
   observed.neighbours.set(neighKey(tapNeigh), tapNeigh); // tap9 has no lagless mark
-  const plan = buildPlan({ desired: desiredFor([]), observed, inSync: true });
+  const plan = buildPlan({ desired: desiredFor([]), observed, inSync: true, tapDefaults: DEFAULTS });
   assert.deepEqual(plan.ops.filter((o) => o.kind !== 'sysctl'), []);
 });
 
@@ -121,7 +121,7 @@ test('a desired address already present without the mark is left alone (not adde
   const observed = observedWithLinks('tap5');
   const foreignGw = { dev: 'lo', address: '10.0.0.1', prefixLen: 32, label: 'lo' };
   observed.addresses.set(addrKey(foreignGw), foreignGw);
-  const plan = buildPlan({ desired: desiredFor([spec(5)]), observed, inSync: true });
+  const plan = buildPlan({ desired: desiredFor([spec(5)]), observed, inSync: true, tapDefaults: DEFAULTS });
   assert.equal(plan.ops.filter((o) => o.kind === 'addr' && o.addr.dev === 'lo').length, 0);
 });
 
@@ -129,11 +129,11 @@ test('learned ECMP route: next-hop order does not matter; a changed set is repla
   const hops = [{ via: 'fe80::a', dev: 'up1' }, { via: 'fe80::b', dev: 'up2' }];
   const observed = observedWithLinks('up1', 'up2');
   const d1 = desiredFor([], [{ dst: '0.0.0.0/0', family: 4, nextHops: hops }, { dst: '10.9.0.0/16', family: 4, nextHops: [hops[0]!] }]);
-  for (const op of buildPlan({ desired: d1, observed, inSync: true }).ops) recordOp(observed, op);
+  for (const op of buildPlan({ desired: d1, observed, inSync: true, tapDefaults: DEFAULTS }).ops) recordOp(observed, op);
   observed.routes.set(routeKey('0.0.0.0/0', 20), { dst: '0.0.0.0/0', metric: 20, nextHops: [...hops].reverse() });
-  assert.equal(buildPlan({ desired: d1, observed, inSync: true }).ops.length, 0);
+  assert.equal(buildPlan({ desired: d1, observed, inSync: true, tapDefaults: DEFAULTS }).ops.length, 0);
   const d2 = desiredFor([], [{ dst: '0.0.0.0/0', family: 4, nextHops: [hops[1]!] }, { dst: '10.9.0.0/16', family: 4, nextHops: [hops[0]!] }]);
-  const plan = buildPlan({ desired: d2, observed, inSync: true });
+  const plan = buildPlan({ desired: d2, observed, inSync: true, tapDefaults: DEFAULTS });
   assert.deepEqual(plan.ops.map((o) => `${o.action} ${o.key}`), ['replace route 0.0.0.0/0 20']);
 });
 
@@ -141,19 +141,19 @@ test('a next hop without an interface matches whatever interface the kernel reso
   const observed = observedWithLinks('up1');
   observed.routes.set(routeKey('10.8.0.0/16', 20), { dst: '10.8.0.0/16', metric: 20, nextHops: [{ via: '192.0.2.1', dev: 'up1' }] });
   const d = desiredFor([], [{ dst: '10.8.0.0/16', family: 4, nextHops: [{ via: '192.0.2.1' }] }]);
-  assert.equal(buildPlan({ desired: d, observed, inSync: true }).ops.filter((o) => o.kind === 'route').length, 0);
+  assert.equal(buildPlan({ desired: d, observed, inSync: true, tapDefaults: DEFAULTS }).ops.filter((o) => o.kind === 'route').length, 0);
 });
 
 test('held keys are left out and reported', () => {
   const desired = desiredFor([spec(5)]);
-  const plan = buildPlan({ desired, observed: observedWithLinks('tap5'), inSync: true, hold: (k) => k === routeKey('10.0.0.5/32', 20) });
+  const plan = buildPlan({ desired, observed: observedWithLinks('tap5'), inSync: true, tapDefaults: DEFAULTS, hold: (k) => k === routeKey('10.0.0.5/32', 20) });
   assert.deepEqual(plan.held, [routeKey('10.0.0.5/32', 20)]);
   assert.ok(!plan.ops.some((o) => o.key === routeKey('10.0.0.5/32', 20)));
 });
 
 test('a changed MAC replaces the neighbour entry; an MTU change re-marks the link', () => {
   const observed = observedWithLinks('tap5');
-  for (const op of buildPlan({ desired: desiredFor([spec(5)]), observed, inSync: true }).ops) recordOp(observed, op);
-  const plan = buildPlan({ desired: desiredFor([spec(5, { mac: '02:00:00:00:99:99', mtu: 1450 })]), observed, inSync: true });
+  for (const op of buildPlan({ desired: desiredFor([spec(5)]), observed, inSync: true, tapDefaults: DEFAULTS }).ops) recordOp(observed, op);
+  const plan = buildPlan({ desired: desiredFor([spec(5, { mac: '02:00:00:00:99:99', mtu: 1450 })]), observed, inSync: true, tapDefaults: DEFAULTS });
   assert.deepEqual(kinds(plan.ops).sort(), ['link replace', 'neigh replace', 'neigh replace']);
 });

@@ -12,7 +12,7 @@ import {
   routeSatisfies,
   sysctlKey,
 } from './model.js';
-import { TAP_SYSCTLS, tapSysctlDefaultPath, tapSysctlPath } from './wiring.js';
+import { TAP_SYSCTLS, tapSysctlPath } from './wiring.js';
 
 export type PlanAction = 'add' | 'replace' | 'remove';
 
@@ -32,6 +32,8 @@ export interface PlanInput {
   readonly inSync: boolean;
   /** keys to leave alone this time (failed recently, waiting for their retry) */
   readonly hold?: (key: string) => boolean;
+  /** kernel default of each per-tap sysctl (TAP_SYSCTLS template -> value): what a released tap is reset to */
+  readonly tapDefaults: ReadonlyMap<string, string>;
 }
 
 export interface Plan {
@@ -90,7 +92,7 @@ export function buildPlan(input: PlanInput): Plan {
   for (const name of released) {
     for (const [template] of TAP_SYSCTLS) {
       const path = tapSysctlPath(template, name);
-      const def = observed.sysctls.get(tapSysctlDefaultPath(template));
+      const def = input.tapDefaults.get(template);
       if (def === undefined || observed.sysctls.get(path) === def) continue;
       emit({ kind: 'sysctl', action: 'remove', key: sysctlKey(path), path, value: def });
     }

@@ -20,6 +20,20 @@ export const TAP_SYSCTLS: readonly (readonly [string, string])[] = [
   ['net/ipv6/conf/%/proxy_ndp', '1'],
 ];
 
+/**
+ * The kernel's compiled-in defaults, for when the `default` entry cannot be read: a network
+ * namespace other than the initial one has no net/ipv4/neigh/default (checked on kernel 6.18).
+ */
+export const TAP_SYSCTL_FALLBACKS: ReadonlyMap<string, string> = new Map([
+  ['net/ipv4/conf/%/proxy_arp', '0'],
+  ['net/ipv4/neigh/%/proxy_delay', '80'],
+  ['net/ipv4/conf/%/rp_filter', '0'],
+  ['net/ipv4/conf/%/forwarding', '0'],
+  ['net/ipv6/conf/%/accept_ra', '1'],
+  ['net/ipv6/conf/%/forwarding', '0'],
+  ['net/ipv6/conf/%/proxy_ndp', '0'],
+]);
+
 /** The sysctl a released tap's value is reset to: the kernel's default for new interfaces. */
 export const tapSysctlDefaultPath = (template: string): string => template.replace('%', 'default');
 export const tapSysctlPath = (template: string, tap: string): string => template.replace('%', tap);
