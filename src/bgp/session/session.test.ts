@@ -283,6 +283,58 @@ test('RFC 7606 treat-as-withdraw: the prefixes are withdrawn, the session stays 
   await r.session.stop();
 });
 
+test('RFC 7606 attribute-discard: the UPDATE is delivered without the attribute, the error is reported', async () => {
+  const r = rig();
+  const p = await establishOutbound(r);
+  const good = encodeMessage(update(0x0a00000a), MODERN_CONTEXT);
+  // insert ATOMIC_AGGREGATE with a length of 1 (it must be 0) in front of the attributes
+  const extra = [0x40, 6, 1, 0];
+  const bytes = new Uint8Array(good.length + extra.length);
+  bytes.set(good.subarray(0, 23), 0);
+  bytes.set(extra, 23);
+  bytes.set(good.subarray(23), 23 + extra.length);
+  const put16 = (at: number, v: number) => { bytes[at] = v >> 8; bytes[at + 1] = v & 0xff; };
+  put16(16, bytes.length);
+  put16(21, ((good[21] ?? 0) << 8 | (good[22] ?? 0)) + extra.length);
+  p.sendRaw(bytes);
+  await until(() => r.ev.updates.length === 1, 'update');
+  assert.deepEqual(r.ev.updates[0]?.nlri, [{ afi: 1, addr: 0x0a00000a, len: 32 }]);
+  assert.equal(r.ev.updates[0]?.attributes.atomicAggregate, undefined);
+  assert.equal(r.ev.wireErrors[0]?.action, 'attribute-discard');
+  assert.equal(r.session.state, 'established');
+  await r.session.stop();
+});
+
+test('a listener that throws is logged and does not break the session', async () => {
+  const r = rig();
+  r.session.on('update', () => {
+    throw new Error('consumer bug');
+  });
+  const p = await establishOutbound(r);
+  p.send(update(1));
+  p.send(update(2));
+  await until(() => r.ev.updates.length === 2, 'both updates still delivered to the other listener');
+  assert.equal(r.ev.logs.filter((l) => l.startsWith('ERROR') && l.includes('consumer bug')).length, 2);
+  assert.equal(r.session.state, 'established');
+  await r.session.stop();
+});
+
+test('stop() then start() establishes again', async () => {
+  const r = rig();
+  await establishOutbound(r);
+  await r.session.stop();
+  assert.equal(r.session.state, 'idle');
+  await r.clock.advanceAsync(60_000);
+  assert.equal(r.peers.length, 1, 'stays down after stop');
+  r.session.start();
+  await until(() => r.peers[1]?.of('open').length === 1, 'OPEN again');
+  r.peers[1]!.send(openFrom(65002, '10.0.0.2'));
+  r.peers[1]!.send({ type: 'keepalive' });
+  await until(() => r.session.state === 'established', 'established again');
+  assert.equal(r.ev.established.length, 2);
+  await r.session.stop();
+});
+
 test('a NOTIFICATION from the peer takes the session down with the reason and the NOTIFICATION', async () => {
   const r = rig();
   const p = await establishOutbound(r);

@@ -21,7 +21,7 @@ import { tcpConnector } from './connection.js';
 import type { Connection, Connector } from './connection.js';
 import { BgpSessionError } from './errors.js';
 import { Link } from './link.js';
-import type { LinkHost } from './link.js';
+import type { LinkHost, LinkOptions } from './link.js';
 import { noopLogger } from './logger.js';
 import type { LogFields, Logger } from './logger.js';
 import { parsePeerAddress, parseRemoteAddress, samePeer } from './peer-address.js';
@@ -84,7 +84,7 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
   readonly #stats = new StatsRecorder();
   readonly #maxBuffered: number;
   readonly #host: LinkHost;
-  readonly #linkOptions: ConstructorParameters<typeof Link>[2];
+  readonly #linkOptions: LinkOptions;
   #primary: Link;
   /** the connection the peer opened while ours was opening (collision in progress) */
   #extra: Link | undefined;
@@ -254,6 +254,18 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
 
   // ---------------------------------------------------------------- link host
 
+  /**
+   * A listener that throws must not leave the FSM half way through its actions (or crash the
+   * process from a socket callback): the exception is logged and the session carries on.
+   */
+  #emit<K extends keyof BgpSessionEvents>(event: K, ...args: BgpSessionEvents[K]): void {
+    try {
+      (this.emit as (e: K, ...a: BgpSessionEvents[K]) => boolean)(event, ...args);
+    } catch (e) {
+      this.#logger.error(`a '${String(event)}' listener threw: ${e instanceof Error ? e.message : String(e)}`, { peer: this.name, error: e });
+    }
+  }
+
   #fields(link: Link, extra: LogFields = {}): LogFields {
     return { peer: this.name, connection: link.role, direction: link.direction, state: link.fsm.name, ...extra };
   }
@@ -343,7 +355,7 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
       };
     }
     this.#logger.info(`${change.from} -> ${change.to}`, { peer: this.name, reason: change.reason, ...(change.detail === undefined ? {} : { detail: change.detail }) });
-    this.emit('state', change);
+    this.#emit('state', change);
   }
 
   #report(link: Link, a: FsmAction): void {
@@ -367,22 +379,22 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
           holdTime: a.negotiated.holdTime,
           families: a.negotiated.families,
         });
-        this.emit('established', a.negotiated);
+        this.#emit('established', a.negotiated);
         return;
       case 'down':
         this.#stats.flaps++;
         this.#stats.establishedAt = undefined;
         this.#stats.lastDown = { ...a.info, at: this.#clock.now() };
-        this.emit('down', a.info);
+        this.#emit('down', a.info);
         return;
       case 'deliver-update': {
         const eor = isEndOfRib(a.update);
-        if (eor !== undefined) this.emit('end-of-rib', eor);
-        else this.emit('update', a.update);
+        if (eor !== undefined) this.#emit('end-of-rib', eor);
+        else this.#emit('update', a.update);
         return;
       }
       case 'deliver-route-refresh':
-        this.emit('route-refresh', a.message);
+        this.#emit('route-refresh', a.message);
         return;
       case 'warning':
         this.#logger.warn(a.message, { peer: this.name, code: a.code });
@@ -402,7 +414,7 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
       action: error.action,
       notification: describeNotification({ type: 'notification', code: error.notifCode, subcode: error.notifSubcode, data: error.data }),
     }));
-    this.emit('wire-error', error);
+    this.#emit('wire-error', error);
   }
 
   #socketError(link: Link, error: Error & { code?: string }): void {
