@@ -143,6 +143,8 @@ export class Link {
 
   /** Resolves when every connection this link closed has finished closing. */
   async closed(): Promise<void> {
+    // let an event queued behind the one being processed (a stop from inside a listener) run first
+    await null;
     while (this.#closing.size > 0) await Promise.all([...this.#closing]);
   }
 

@@ -319,6 +319,27 @@ test('a listener that throws is logged and does not break the session', async ()
   await r.session.stop();
 });
 
+test('stop() from inside an update listener resolves only once the connection is closed', async () => {
+  const r = rig();
+  const p = await establishOutbound(r);
+  let stopped: Promise<void> | undefined;
+  r.session.on('update', () => {
+    stopped = r.session.stop({ message: 'from a listener' });
+  });
+  p.send(update(1));
+  await until(() => stopped !== undefined, 'listener ran');
+  let done = false;
+  void stopped!.then(() => {
+    done = true;
+  });
+  await null;
+  await null;
+  assert.equal(done, false, 'not before the Cease is flushed and the connection closed');
+  await stopped;
+  assert.equal(p.closed, true);
+  assert.deepEqual(notifs(p), ['6/2']);
+});
+
 test('stop() then start() establishes again', async () => {
   const r = rig();
   await establishOutbound(r);
