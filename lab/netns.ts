@@ -23,6 +23,12 @@
 // do the same synchronously (best effort) for scopes not yet cleaned up, so an interrupted run leaves
 // nothing behind. LabScope.create() also removes what earlier runs of the same tag left behind when
 // their creating process is gone (namespaces with their processes, temp dirs, FRR run dirs).
+//
+// A lab that outlives its process (`lagless lab up`): LabScope.create(tag, { persistent: { prefix,
+// dir } }) names everything `${prefix}-...` (never swept as another run's leftovers), dir() is `dir`,
+// and spawn() detaches its processes (own session, not waited for). Once built, detach(): the exit
+// and signal hooks then leave the scope alone; whoever tears the lab down later works from a record
+// of namespaces, trackedPids and trackedPaths.
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -41,6 +47,14 @@ const STALE_DIRS = [tmpdir(), '/var/run/frr'];
 let scopeSeq = 0;
 const liveScopes = new Set<LabScope>();
 
+/** A persistent prefix: not of the `ll${tag}-...` form, so no scope's stale sweep ever matches it. */
+const PERSISTENT_PREFIX_RE = /^(?!ll)[a-z][a-z0-9-]{0,31}$/;
+
+export interface ScopeOptions {
+  /** a lab that outlives this process: a fixed prefix (the caller keeps it unique) and directory */
+  readonly persistent?: { readonly prefix: string; readonly dir: string };
+}
+
 export class LabScope {
   readonly prefix: string;
   readonly tag: string;
@@ -50,16 +64,22 @@ export class LabScope {
   #hooks: { label: string; fn: () => Promise<void> | void }[] = [];
   #dir: string | undefined;
   #cleaning: Promise<void> | undefined;
+  readonly #persistentDir: string | undefined;
 
-  private constructor(tag: string, prefix: string) {
+  private constructor(tag: string, prefix: string, persistentDir?: string) {
     this.tag = tag;
     this.prefix = prefix;
+    this.#persistentDir = persistentDir;
   }
 
-  static async create(tag: string): Promise<LabScope> {
+  static async create(tag: string, opts: ScopeOptions = {}): Promise<LabScope> {
     if (!TAG_RE.test(tag)) throw new LabError('ERR_LAB_ARGUMENT', `scope tag must match ${TAG_RE}: ${JSON.stringify(tag)}`);
+    const p = opts.persistent;
+    if (p !== undefined && !PERSISTENT_PREFIX_RE.test(p.prefix)) {
+      throw new LabError('ERR_LAB_ARGUMENT', `persistent prefix must match ${PERSISTENT_PREFIX_RE}: ${JSON.stringify(p.prefix)}`);
+    }
     await removeStale(tag);
-    const scope = new LabScope(tag, `ll${tag}-${process.pid.toString(36)}-${(scopeSeq++).toString(36)}`);
+    const scope = p === undefined ? new LabScope(tag, `ll${tag}-${process.pid.toString(36)}-${(scopeSeq++).toString(36)}`) : new LabScope(tag, p.prefix, p.dir);
     liveScopes.add(scope);
     installExitHooks();
     return scope;
@@ -97,6 +117,20 @@ export class LabScope {
     return this.#pids;
   }
 
+  get trackedPaths(): readonly string[] {
+    return this.#paths;
+  }
+
+  /** A persistent scope: spawn() detaches, the prefix and dir are the caller's. */
+  get persistent(): boolean {
+    return this.#persistentDir !== undefined;
+  }
+
+  /** From now on the process exit and signal hooks leave this scope alone (cleanup() still works). */
+  detach(): void {
+    liveScopes.delete(this);
+  }
+
   /** cleanup() removes this file or directory (recursively). */
   trackPath(path: string): void {
     if (!this.#paths.includes(path)) this.#paths.push(path);
@@ -107,11 +141,11 @@ export class LabScope {
     this.#hooks.push({ label, fn });
   }
 
-  /** A private directory `${tmpdir}/${prefix}` (mode 0755, so dropped-privilege daemons can read configs); removed by cleanup(). */
+  /** A private directory `${tmpdir}/${prefix}` (a persistent scope's own dir; mode 0755, so dropped-privilege daemons can read configs); removed by cleanup(). */
   dir(): string {
     this.#assertOpen();
     if (this.#dir === undefined) {
-      const d = join(tmpdir(), this.prefix);
+      const d = this.#persistentDir ?? join(tmpdir(), this.prefix);
       mkdirSync(d, { recursive: true, mode: 0o755 });
       this.trackPath(d);
       this.#dir = d;
@@ -208,9 +242,11 @@ export class Netns {
     const [cmd] = argv;
     if (cmd === undefined) throw new LabError('ERR_LAB_ARGUMENT', 'spawn: empty argv');
     const { label, ...spawnOpts } = opts;
-    const child = spawn('ip', ['netns', 'exec', this.name, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], ...spawnOpts });
+    const persistent = this.scope.persistent;
+    const child = spawn('ip', ['netns', 'exec', this.name, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], ...(persistent ? { detached: true } : {}), ...spawnOpts });
     if (child.pid !== undefined) this.scope.trackPid(child.pid, label ?? cmd);
     child.on('error', () => {}); // a failed spawn shows as no pid / exit; do not crash the test process
+    if (persistent) child.unref(); // the lab outlives this process
     return child;
   }
 
