@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalIpv6, ipv4ToString, isLinkLocalV6, networkOf, parseCidr, parseIpv4, parseIpv6, ipv6ToString } from './ip.js';
+import { cidrContains, canonicalIpv6, ipv4ToString, isLinkLocalV6, networkOf, parseCidr, parseIpv4, parseIpv6, ipv6ToString } from './ip.js';
 
 test('ipv4 text round trip and rejects', () => {
   assert.equal(parseIpv4('10.1.2.3'), 0x0a010203);
@@ -37,4 +37,14 @@ test('cidr and network', () => {
   assert.equal(networkOf('10.1.2.3', 16), '10.1.0.0');
   assert.equal(networkOf('2001:db8:ffff::1', 36), '2001:db8:f000::');
   assert.equal(networkOf('10.1.2.3', 0), '0.0.0.0');
+});
+
+test('cidrContains', () => {
+  assert.ok(cidrContains('10.0.0.0/8', '10.200.1.1'));
+  assert.ok(!cidrContains('10.0.0.0/8', '11.0.0.1'));
+  assert.ok(cidrContains('0.0.0.0/0', '1.2.3.4'));
+  assert.ok(!cidrContains('10.0.0.0/8', '2001:db8::1'));
+  assert.ok(cidrContains('2001:db8:100::/48', '2001:db8:100:5::1'));
+  assert.ok(!cidrContains('2001:db8:100::/48', '2001:db8:101::1'));
+  assert.ok(!cidrContains('bogus', '10.0.0.1'));
 });

@@ -151,3 +151,11 @@ export function networkOf(address: string, len: number): string | undefined {
   }
   return ipv6ToString(v6);
 }
+
+/** Whether `address` lies inside `cidr` ("10.0.0.0/8"); false when either is invalid or the families differ. */
+export function cidrContains(cidr: string, address: string): boolean {
+  const net = parseCidr(cidr);
+  const addr = parseCidr(address);
+  if (net === undefined || addr === undefined || net.family !== addr.family) return false;
+  return networkOf(net.address, net.len) === networkOf(addr.address, net.len);
+}
