@@ -1,22 +1,31 @@
 // One path attribute being decoded: a reader over its value, and the error maker that knows which
 // attribute it is (RFC 4271 §6.3: the NOTIFICATION data is the whole attribute: flags, type, length, value).
+// The UPDATE decoder reuses one instance for every attribute (reset), so reading attributes
+// allocates nothing; attribute decoders must not keep a reference to it.
 import { type BgpWireError, type ErrorAction, UPDATE_ATTR_LENGTH, updateError } from './errors.js';
 import { Reader } from './reader.js';
 
+const EMPTY = new Uint8Array(0);
+
 export class AttrInput {
   readonly r: Reader;
-  readonly type: number;
-  readonly name: string;
+  type = 0;
+  name = '';
   /** the RFC 7606 action for a malformed value of this attribute */
-  readonly onError: ErrorAction;
-  readonly #attrStart: number;
+  onError: ErrorAction = 'session-reset';
+  #attrStart = 0;
 
-  constructor(buf: Uint8Array, view: DataView, attrStart: number, valueStart: number, valueEnd: number, type: number, name: string, onError: ErrorAction) {
+  constructor() {
+    this.r = new Reader(EMPTY, 0, 0, (what) => this.fail('ERR_BGP_ATTR_LENGTH', UPDATE_ATTR_LENGTH, `${what} truncated`));
+  }
+
+  reset(buf: Uint8Array, attrStart: number, valueStart: number, valueEnd: number, type: number, name: string, onError: ErrorAction): this {
+    this.r.reset(buf, valueStart, valueEnd);
+    this.#attrStart = attrStart;
     this.type = type;
     this.name = name;
     this.onError = onError;
-    this.#attrStart = attrStart;
-    this.r = new Reader(buf, valueStart, valueEnd, (what) => this.fail('ERR_BGP_ATTR_LENGTH', UPDATE_ATTR_LENGTH, `${what} truncated`), view);
+    return this;
   }
 
   get length(): number {

@@ -16,12 +16,10 @@ export function isSupportedFamily(afi: number, safi: number): boolean {
 }
 
 function decodeFamilyNlri(a: AttrInput, afi: number, safi: number, ctx: CodecContext): Prefix[] {
-  const out: Prefix[] = [];
   const { r } = a;
   const addPath = ctx.addPathReceive.has(familyKey(afi, safi));
   const fail = (why: string) => a.fail('ERR_BGP_MP_NLRI_MALFORMED', UPDATE_OPTIONAL_ATTR, why, 'session-reset');
-  if (afi === AFI_IPV4) decodeIpv4Nlri(r.buf, r.pos, r.end, addPath, out, fail);
-  else decodeIpv6Nlri(r.buf, r.pos, r.end, addPath, out, fail);
+  const out = afi === AFI_IPV4 ? decodeIpv4Nlri(r.buf, r.pos, r.end, addPath, fail) : decodeIpv6Nlri(r.buf, r.pos, r.end, addPath, fail);
   r.pos = r.end;
   return out;
 }

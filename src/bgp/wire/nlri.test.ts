@@ -9,15 +9,11 @@ import { Writer } from './writer.js';
 const fail = (why: string) => updateError('ERR_BGP_NLRI_MALFORMED', 10, 'session-reset', why);
 const v4 = (h: string, addPath = false) => {
   const b = hex(h);
-  const out: Prefix[] = [];
-  decodeIpv4Nlri(b, 0, b.length, addPath, out, fail);
-  return out;
+  return decodeIpv4Nlri(b, 0, b.length, addPath, fail);
 };
 const v6 = (h: string, addPath = false) => {
   const b = hex(h);
-  const out: Prefix[] = [];
-  decodeIpv6Nlri(b, 0, b.length, addPath, out, fail);
-  return out;
+  return decodeIpv6Nlri(b, 0, b.length, addPath, fail);
 };
 const enc = (ps: Prefix[], afi: number, addPath = false) => {
   const w = new Writer();
