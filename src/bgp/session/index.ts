@@ -1,5 +1,24 @@
 // A BGP peer over TCP: BgpSession (one per configured neighbour), BgpListener, and the seams
 // (Clock, Connection/Connector, Logger) with their test doubles.
+//
+//   const listener = new BgpListener({ port: 179, addresses: ['::'], logger });   // IPv4 + IPv6
+//   const s = new BgpSession({ localAs: 4200000001, routerId: '10.0.0.1', peerAs: 65000,
+//     peerAddress: 'fe80::1%eth0', holdTime: 9, extendedNextHop: true, logger });
+//   listener.add(s); await listener.listen();
+//   s.on('state', ({ from, to, reason, detail }) => ...);        // every change, with its reason
+//   s.on('established', (negotiated) => s.send(updates));        // negotiated.codec: the CodecContext
+//   s.on('update', (u) => rib.apply(u));                         // treat-as-withdraw arrives as a withdraw
+//   s.on('end-of-rib', ({ afi, safi }) => ...);
+//   s.on('route-refresh', ({ afi, safi }) => resend(afi, safi));
+//   s.on('down', ({ reason, notificationSent, notificationReceived, errorCode }) => ...);
+//   s.on('wire-error', (err) => ...);                            // err.code, err.action (already logged)
+//   s.start();
+//   if (!s.send(batch)) await s.waitForDrain();                  // back-pressure
+//   s.sendRouteRefresh(1, 1);
+//   s.stats();                                                   // counters, uptime, last error, reason
+//   await s.stop({ message: 'maintenance' });                    // Cease/Administrative Shutdown
+//
+// Tests: FakeClock + MemoryNetwork/memoryConnectionPair instead of time and sockets.
 export { BgpSession, BGP_PORT } from './session.js';
 export type { BgpSessionOptions, BgpSessionEvents } from './session.js';
 export { BgpListener } from './listener.js';
