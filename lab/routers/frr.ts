@@ -192,6 +192,8 @@ export function frrConfig(spec: BgpSpec, extra: { routerBgp?: string; global?: s
     'frr defaults traditional',
     `hostname ${spec.routerId}`,
     'log timestamp precision 3',
+    // network statements with a route map wait for this timer (default 5 s) before they are announced
+    'bgp route-map delay-timer 1',
     ...(extra.global ? [extra.global] : []),
     '!',
     `router bgp ${spec.asn}`,
@@ -208,6 +210,7 @@ export function frrConfig(spec: BgpSpec, extra: { routerBgp?: string; global?: s
     const id = nbrId(n);
     lines.push(` neighbor ${id} remote-as ${n.asn}`);
     lines.push(` neighbor ${id} timers connect 5`);
+    lines.push(` neighbor ${id} advertisement-interval 0`);
     if (isLinkLocal(n.address) && n.interface) lines.push(` neighbor ${id} interface ${n.interface}`);
     if (n.localAddress) lines.push(` neighbor ${id} update-source ${n.localAddress}`);
     if (n.passive) lines.push(` neighbor ${id} passive`);
