@@ -421,6 +421,50 @@ test('collision detected in OpenSent when the OPEN arrives on our own connection
   await r.session.stop();
 });
 
+test('while our connect hangs, the peer\'s connection is taken once it gets further, and our attempt dropped', async () => {
+  const r = rig();
+  r.net.setSilent('10.0.0.2', true);
+  r.session.start();
+  await until(() => r.net.connections.length === 1, 'connect attempt');
+  const p = inbound(r);
+  await until(() => p.of('open').length === 1, 'OPEN to the peer');
+  assert.equal(r.session.state, 'connect', 'still our own connect, the peer connection waits');
+  p.send(openFrom(65002, '10.0.0.2'));
+  await until(() => r.session.state === 'open-confirm', 'open-confirm');
+  assert.equal(r.net.connections[0]?.closed, true, 'our hanging attempt was dropped');
+  p.send({ type: 'keepalive' });
+  await until(() => r.session.state === 'established', 'established');
+  for (let i = 0; i < 7; i++) {
+    await r.clock.advanceAsync(3_000);
+    p.send({ type: 'keepalive' });
+  }
+  assert.equal(r.session.state, 'established');
+  assert.equal(r.net.connections.length, 1, 'no connect-retry (10 s) once the session runs on the peer connection');
+  await r.session.stop();
+});
+
+test('when our connect fails while the peer\'s connection is opening, the peer\'s connection carries on', async () => {
+  const r = rig();
+  r.net.setSilent('10.0.0.2', true);
+  r.session.start();
+  await until(() => r.net.connections.length === 1, 'connect attempt');
+  const p = inbound(r);
+  await until(() => p.of('open').length === 1, 'OPEN to the peer');
+  r.net.connections[0]!.refuse('EHOSTUNREACH');
+  await until(() => r.session.state === 'open-sent', 'open-sent on the peer connection');
+  p.send(openFrom(65002, '10.0.0.2'));
+  p.send({ type: 'keepalive' });
+  await until(() => r.session.state === 'established', 'established');
+  assert.deepEqual(r.ev.states.map((c) => `${c.from}>${c.to}`), [
+    'idle>connect',
+    'connect>active',
+    'active>open-sent',
+    'open-sent>open-confirm',
+    'open-confirm>established',
+  ]);
+  await r.session.stop();
+});
+
 test('a second connection while Established is closed and the session stays up', async () => {
   const r = rig();
   await establishOutbound(r);
