@@ -22,8 +22,12 @@
 // hex digits; ExaBGP writes flags, type, a length it computes (extended when the value is over 255
 // octets or flags have 0x10), then the value bytes, unchecked). Accepted on a route both in the API
 // and in the config's static routes. The length is always the true value length: a malformed
-// attribute is made by giving a known type a value of the wrong size or content (e.g. a 5-octet
-// MED: `attribute [ 0x04 0x80 0x0000000a0b ]`) or wrong flags (`attribute [ 0x04 0x40 0x0000000a ]`).
+// attribute is a known type with a value of the wrong size or content, or wrong flags. Seen on the
+// wire (capture of ExaBGP 4.2.21 -> GoBGP 3.10):
+//   attribute [ 0x04 0x80 0x0000000a0b ]  MED with length 5: sent as 80 04 05 0000000a0b
+//   attribute [ 0x01 0x40 0x07 ]          replaces the ORIGIN ExaBGP adds itself: sent as 40 01 01 07
+//   `med 5 attribute [ 0x04 0x40 ... ]`   the keyword wins: only the good MED is sent
+// (GoBGP treated the first two as withdraw and kept the session.)
 // ExaBGP takes about 2-3 s to exit on SIGTERM.
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';

@@ -60,6 +60,12 @@ test('routes from the config and from the API reach GoBGP; ExaBGP reports what i
   assert.ok(raw, JSON.stringify(path));
   assert.equal(raw.flags, 0xc0);
   assert.equal(raw.value, Buffer.from([1, 2, 3, 4]).toString('base64'));
+  // a malformed attribute (MED of 5 octets): GoBGP treats the UPDATE as a withdraw, the session stays
+  await exa.api('announce route 10.4.3.0/24 next-hop self attribute [ 0x04 0x80 0x0000000a0b ]');
+  await exa.api('announce route 10.4.4.0/24 next-hop self');
+  await waitFor(async () => (await rib('ipv4'))['10.4.4.0/24'], { timeoutMs: 10_000, what: 'the route after the malformed one' });
+  assert.equal((await rib('ipv4'))['10.4.3.0/24'], undefined);
+  assert.equal(await gobgp.peerState('10.0.0.1'), 'established');
   await exa.api('withdraw route 10.4.1.0/24 next-hop self');
   await waitFor(async () => (await rib('ipv4'))['10.4.1.0/24'] === undefined, { timeoutMs: 10_000, what: 'withdraw reaches GoBGP' });
   // ExaBGP's parsed view of GoBGP's update
