@@ -407,17 +407,21 @@ test('collision, we have the higher BGP identifier: our connection is kept, the 
   await r.session.stop();
 });
 
-test('collision detected in OpenSent when the OPEN arrives on our own connection first', async () => {
+test('collision: the OPEN on our own connection does not decide while the other one is in OpenSent; the second OPEN does', async () => {
   const r = rig();
   const p1 = await openedOutbound(r);
   const p2 = inbound(r);
   await until(() => p2.of('open').length === 1, 'OPEN on the second connection');
-  p1.send(openFrom(65002, '10.0.0.2')); // peer id higher: keep the peer's connection
+  p1.send(openFrom(65002, '10.0.0.2'));
+  await until(() => r.session.state === 'open-confirm', 'our connection in OpenConfirm');
+  assert.deepEqual(notifs(p1), []);
+  assert.equal(p1.closed, false);
+  p2.send(openFrom(65002, '10.0.0.2')); // peer id higher: keep the peer's connection
   await until(() => p1.closed, 'our connection closed');
   assert.deepEqual(notifs(p1), ['6/7']);
-  p2.send(openFrom(65002, '10.0.0.2'));
   p2.send({ type: 'keepalive' });
   await until(() => r.session.state === 'established', 'established');
+  assert.deepEqual(notifs(p2), []);
   await r.session.stop();
 });
 

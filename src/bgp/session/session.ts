@@ -66,10 +66,7 @@ export interface BgpSessionEvents {
   'wire-error': [error: BgpWireError];
 }
 
-/**
- * States in which the other connection takes part in collision detection: OpenConfirm (RFC 4271
- * §6.8), and OpenSent too, since the OPEN that triggers the check tells us the peer's identifier.
- */
+/** States in which a connection is talking BGP but not yet Established. */
 const OPENING: readonly StateName[] = ['open-sent', 'open-confirm'];
 
 /** Reasons for going to Idle that are not failures, or whose error was recorded already. */
@@ -270,9 +267,15 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
     return { peer: this.name, connection: link.role, direction: link.direction, state: link.fsm.name, ...extra };
   }
 
+  /**
+   * RFC 4271 §6.8: on an OPEN, look at the other connection if it is in OpenConfirm. Not in
+   * OpenSent (which the RFC allows): such a connection has not shown that the peer is on it; it
+   * may be one the peer already refused, and keeping it would drop the live one (found by
+   * session.property.test.ts). Once both connections have had an OPEN, both sides decide alike.
+   */
   #openReceived(link: Link, open: OpenMessage): boolean {
     const other = link === this.#primary ? this.#extra : this.#primary;
-    if (other === undefined || !OPENING.includes(other.fsm.name)) return true;
+    if (other === undefined || other.fsm.name !== 'open-confirm') return true;
     // an OPEN that fails validation is refused by its own FSM; it decides no collision
     if (!validateOpen(open, this.config).ok) return true;
     const keep = resolveCollision({ localId: this.config.routerId, remoteId: open.bgpId, localAs: this.config.localAs, remoteAs: peerAsOf(open) });
