@@ -21,6 +21,7 @@ import {
   UPDATE_OVERHEAD,
   type PathAttributes,
   type Prefix,
+  type UpdateMessage,
 } from '../src/bgp/wire/index.js';
 
 const TOTAL = Number(process.argv[2] ?? 1_000_000);
@@ -60,23 +61,43 @@ function attributesFor(i: number): PathAttributes {
   };
 }
 
-/** Encodes the prefixes as UPDATEs of at most `perUpdate` prefixes (and at most 4096 bytes) into one stream. */
-function makeStream(prefixes: Prefix[], perUpdate: number): { stream: Uint8Array; updates: number } {
-  const chunks: Uint8Array[] = [];
+/** Packs the prefixes into UPDATEs of at most `perUpdate` prefixes and 4096 bytes, using the size helpers. */
+function pack(prefixes: Prefix[], perUpdate: number): UpdateMessage[] {
+  const out: UpdateMessage[] = [];
   let i = 0;
-  let n = 0;
   while (i < prefixes.length) {
-    const attributes = attributesFor(n);
+    const attributes = attributesFor(out.length);
     let size = UPDATE_OVERHEAD + attributesLength(attributes, ctx);
     const nlri: Prefix[] = [];
     while (i < prefixes.length && nlri.length < perUpdate && size + nlriLength(prefixes[i]!, false) <= MAX_MESSAGE_LENGTH) {
       size += nlriLength(prefixes[i]!, false);
       nlri.push(prefixes[i++]!);
     }
-    const bytes = encodeMessage({ type: 'update', withdrawn: [], attributes, nlri }, ctx);
-    if (bytes.length !== size) throw new Error(`size helpers predicted ${size}, encoder wrote ${bytes.length}`);
-    chunks.push(bytes);
-    n++;
+    out.push({ type: 'update', withdrawn: [], attributes, nlri });
+  }
+  return out;
+}
+
+/** Encodes the UPDATEs into one stream; returns the total prefix count as a check. */
+function encodeAll(updates: UpdateMessage[], chunks: Uint8Array[]): number {
+  let n = 0;
+  for (let k = 0; k < updates.length; k++) {
+    const u = updates[k]!;
+    chunks[k] = encodeMessage(u, ctx);
+    n += u.nlri.length;
+  }
+  return n;
+}
+
+/** Encodes the prefixes as UPDATEs of at most `perUpdate` prefixes (and at most 4096 bytes) into one stream. */
+function makeStream(prefixes: Prefix[], perUpdate: number): { stream: Uint8Array; updates: number; messages: UpdateMessage[] } {
+  const messages = pack(prefixes, perUpdate);
+  const chunks: Uint8Array[] = [];
+  encodeAll(messages, chunks);
+  for (const [k, c] of chunks.entries()) {
+    const u = messages[k]!;
+    const predicted = UPDATE_OVERHEAD + attributesLength(u.attributes, ctx) + u.nlri.reduce((s, p) => s + nlriLength(p, false), 0);
+    if (c.length !== predicted) throw new Error(`size helpers predicted ${predicted}, encoder wrote ${c.length}`);
   }
   const stream = new Uint8Array(chunks.reduce((s, c) => s + c.length, 0));
   let at = 0;
@@ -84,7 +105,7 @@ function makeStream(prefixes: Prefix[], perUpdate: number): { stream: Uint8Array
     stream.set(c, at);
     at += c.length;
   }
-  return { stream, updates: n };
+  return { stream, updates: messages.length, messages };
 }
 
 /** One pass of the codec over the stream, as a session would: frame, decode, hand the prefixes on. */
@@ -153,12 +174,14 @@ function allocatedBytes(f: () => number): number {
   return after - before + reclaimed;
 }
 
-function measure(name: string, stream: Uint8Array, updates: number) {
+function measure(name: string, stream: Uint8Array, updates: number, messages: UpdateMessage[]) {
   decodeAll(stream); // warm up the JIT
   scanAll(stream);
   const codec = time(() => decodeAll(stream), 5);
   const scan = time(() => scanAll(stream), 5);
-  if (codec.count !== TOTAL || scan.count !== TOTAL) throw new Error(`${name}: decoded ${codec.count} / scanned ${scan.count} of ${TOTAL} prefixes`);
+  const chunks: Uint8Array[] = new Array<Uint8Array>(messages.length);
+  const encode = time(() => encodeAll(messages, chunks), 3);
+  if (codec.count !== TOTAL || scan.count !== TOTAL || encode.count !== TOTAL) throw new Error(`${name}: decoded ${codec.count} / scanned ${scan.count} of ${TOTAL} prefixes`);
   const bytes = allocatedBytes(() => decodeAll(stream));
   const r = {
     updates,
@@ -169,17 +192,19 @@ function measure(name: string, stream: Uint8Array, updates: number) {
     baseline_scan_prefixes_per_s: Math.round(TOTAL / scan.best),
     codec_vs_scan_time_ratio: Math.round((codec.best / scan.best) * 100) / 100,
     decode_s: Math.round(codec.best * 1e4) / 1e4,
+    encode_prefixes_per_s: Math.round(TOTAL / encode.best),
   };
   console.log(`${name}: ${updates} UPDATEs, ${(stream.length / 1e6).toFixed(1)} MB: ${(r.prefixes_per_s / 1e6).toFixed(2)} M prefixes/s (median ${(r.prefixes_per_s_median / 1e6).toFixed(2)} M), ` +
-    `${r.bytes_per_prefix} bytes allocated per prefix; bare scan ${(r.baseline_scan_prefixes_per_s / 1e6).toFixed(1)} M/s (codec takes ${r.codec_vs_scan_time_ratio}x its time)`);
+    `${r.bytes_per_prefix} bytes allocated per prefix; bare scan ${(r.baseline_scan_prefixes_per_s / 1e6).toFixed(1)} M/s (codec takes ${r.codec_vs_scan_time_ratio}x its time); ` +
+    `encode ${(r.encode_prefixes_per_s / 1e6).toFixed(2)} M prefixes/s`);
   return r;
 }
 
 const prefixes = makePrefixes(TOTAL);
 const packedStream = makeStream(prefixes, Infinity);
 const singleStream = makeStream(prefixes, 1);
-const packed = measure('packed', packedStream.stream, packedStream.updates);
-const single = measure('one prefix per UPDATE', singleStream.stream, singleStream.updates);
+const packed = measure('packed', packedStream.stream, packedStream.updates, packedStream.messages);
+const single = measure('one prefix per UPDATE', singleStream.stream, singleStream.updates, singleStream.messages);
 const TARGET = 2_000_000;
 console.log(`target: ${TARGET / 1e6} M prefixes/s packed: ${packed.prefixes_per_s >= TARGET ? 'met' : 'NOT met'}`);
 console.log(JSON.stringify({

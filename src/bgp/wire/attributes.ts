@@ -297,6 +297,9 @@ const descriptors: readonly AttributeDescriptor[] = [
   },
 ];
 
+/** The descriptors in the order the encoder writes them by default (see canonicalRank). */
+export const DESCRIPTORS_IN_ORDER: readonly AttributeDescriptor[] = [...descriptors].sort((a, b) => canonicalRank(a.type) - canonicalRank(b.type));
+
 /** The table, indexed by type code (undefined for attributes this codec does not interpret). */
 export const ATTRIBUTES: readonly (AttributeDescriptor | undefined)[] = (() => {
   const t: (AttributeDescriptor | undefined)[] = new Array(256).fill(undefined);

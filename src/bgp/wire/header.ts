@@ -71,9 +71,11 @@ export function readMessageLength(buf: Uint8Array, offset: number, ctx: CodecCon
 }
 
 /** Writes a header with a placeholder length; returns where the message starts. */
+const MARKER = new Uint8Array(MARKER_LENGTH).fill(0xff);
+
 export function beginMessage(w: Writer, type: number): number {
   const start = w.pos;
-  for (let i = 0; i < MARKER_LENGTH; i++) w.u8(0xff);
+  w.bytes(MARKER);
   w.u16(0);
   w.u8(type);
   return start;

@@ -37,11 +37,15 @@ export function decodeMessage(buf: Uint8Array, ctx: CodecContext, offset = 0, le
 
 const TYPE_CODE = { open: MSG_OPEN, update: MSG_UPDATE, notification: MSG_NOTIFICATION, keepalive: MSG_KEEPALIVE, 'route-refresh': MSG_ROUTE_REFRESH } as const;
 
+// One writer for every encode (encoding is synchronous; finish() copies the bytes out), so a
+// message costs one allocation, its own bytes.
+const scratch = new Writer(4096);
+
 /** Encodes one message with its header. Throws BgpWireError (ERR_BGP_ENCODE_*) for values that cannot be sent. */
 export function encodeMessage(msg: Message, ctx: CodecContext): Uint8Array {
   const type = TYPE_CODE[msg.type];
   if (type === undefined) return unknownKind(msg as never, 'message type');
-  const w = new Writer(msg.type === 'update' ? 512 : 64);
+  const w = scratch.reset();
   const start = beginMessage(w, type);
   switch (msg.type) {
     case 'open': encodeOpen(w, msg); break;

@@ -18,6 +18,7 @@ import {
   ATTR_ORIGIN,
   ATTRIBUTES,
   canonicalRank,
+  DESCRIPTORS_IN_ORDER,
   type AttributeDescriptor,
   type DecodeState,
   FLAG_EXTENDED_LENGTH,
@@ -248,7 +249,7 @@ interface Item {
 
 function presentAttributes(attrs: PathAttributes, ctx: CodecContext): Item[] {
   const items: Item[] = [];
-  for (const desc of ATTRIBUTES) if (desc?.present(attrs, ctx)) items.push({ type: desc.type, desc });
+  for (const desc of DESCRIPTORS_IN_ORDER) if (desc.present(attrs, ctx)) items.push({ type: desc.type, desc });
   for (const raw of attrs.unknown ?? []) {
     if (ATTRIBUTES[raw.type] !== undefined || items.some((i) => i.type === raw.type)) {
       throw encodeError('ERR_BGP_ENCODE_ATTRIBUTE', `unknown attribute list holds type ${raw.type}, which is known or repeated`);
@@ -262,12 +263,18 @@ function presentAttributes(attrs: PathAttributes, ctx: CodecContext): Item[] {
 /** Writes the path attributes: those in `layout` first, in its order, then the rest in the default order. */
 export function encodeAttributes(w: Writer, attrs: PathAttributes, ctx: CodecContext, layout?: UpdateMessage['attributeLayout']): void {
   const items = presentAttributes(attrs, ctx);
+  if (layout === undefined) {
+    // known ones are already in the default order; only uninterpreted ones need placing
+    if (attrs.unknown !== undefined) items.sort((a, b) => canonicalRank(a.type) - canonicalRank(b.type));
+    for (const item of items) writeAttribute(w, item, attrs, ctx, undefined);
+    return;
+  }
   const position = (t: number) => {
-    const i = layout?.findIndex((e) => e.type === t) ?? -1;
+    const i = layout.findIndex((e) => e.type === t);
     return i === -1 ? 1000 + canonicalRank(t) : i;
   };
   items.sort((a, b) => position(a.type) - position(b.type));
-  for (const item of items) writeAttribute(w, item, attrs, ctx, layout?.find((e) => e.type === item.type)?.flags);
+  for (const item of items) writeAttribute(w, item, attrs, ctx, layout.find((e) => e.type === item.type)?.flags);
 }
 
 function writeAttribute(w: Writer, item: Item, attrs: PathAttributes, ctx: CodecContext, layoutFlags: number | undefined): void {
@@ -299,10 +306,11 @@ function writeAttribute(w: Writer, item: Item, attrs: PathAttributes, ctx: Codec
 
 /** Encoded size of the path attributes (the Total Path Attribute Length) on a session with `ctx`. */
 export function attributesLength(attrs: PathAttributes, ctx: CodecContext): number {
-  const w = new Writer(128);
+  const w = sizing.reset();
   encodeAttributes(w, attrs, ctx);
   return w.pos;
 }
+const sizing = new Writer(1024);
 
 /** Writes an UPDATE body (after the header). */
 export function encodeUpdate(w: Writer, u: UpdateMessage, ctx: CodecContext): void {

@@ -72,6 +72,12 @@ export class Writer {
     this.pos -= 1;
   }
 
+  /** Starts over, keeping the buffer (encoders reuse one writer instead of allocating per message). */
+  reset(): this {
+    this.pos = 0;
+    return this;
+  }
+
   /** The bytes written so far, as a new exact-size array. */
   finish(): Uint8Array {
     return this.#buf.slice(0, this.pos);
