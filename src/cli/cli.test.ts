@@ -37,7 +37,7 @@ async function cli(argv: string[], env: Record<string, string | undefined> = {})
   return { code, out: c.out(), err: c.err() };
 }
 
-test('--version, help, unknown commands, lab reserved', async () => {
+test('--version, help, unknown commands, lab usage', async () => {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   assert.deepEqual(await cli(['--version']), { code: 0, out: `lagless ${pkg.version}\n`, err: '' });
   const help = await cli(['--help']);
@@ -48,9 +48,10 @@ test('--version, help, unknown commands, lab reserved', async () => {
   const bogus = await cli(['frobnicate']);
   assert.equal(bogus.code, 2);
   assert.match(bogus.err, /unknown command "frobnicate"/);
-  const lab = await cli(['lab', 'up']);
+  const lab = await cli(['lab', 'frobnicate']); // usage only: a real `lab up` builds namespaces (lab/clos/*.itest.ts)
   assert.equal(lab.code, 2);
-  assert.match(lab.err, /not built yet/);
+  assert.match(lab.err, /unknown lab command "frobnicate"/);
+  assert.match((await cli(['help', 'lab'])).out, /lagless lab up/);
 });
 
 test('agent --check: the shipped example passes; --print writes exactly the canonical form', async () => {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { runAgentCommand, AGENT_HELP } from './agent.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, processIO, type CliIO } from './io.js';
 import { runShow, SHOW_HELP } from './show.js';
+import { LAB_HELP } from '../../lab/clos/help.js';
 import { packageVersion } from './version.js';
 
 export const HELP = `usage: lagless COMMAND [options]
@@ -21,7 +22,7 @@ commands:
 Run "lagless help COMMAND" for a command's options.
 `;
 
-const HELPS: Record<string, string> = { agent: AGENT_HELP, show: SHOW_HELP };
+const HELPS: Record<string, string> = { agent: AGENT_HELP, show: SHOW_HELP, lab: LAB_HELP };
 
 /** Runs one command line (without "node" and the script); returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
@@ -48,9 +49,11 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
         return await runAgentCommand(rest, io);
       case 'show':
         return await runShow(rest, io);
-      case 'lab':
-        io.err('lagless lab: not built yet [ERR_CLI_NOT_BUILT]\n');
-        return EXIT_USAGE;
+      case 'lab': {
+        // loaded on demand: the lab's modules are not needed by the other commands
+        const { runLabCommand } = await import('../../lab/clos/cli.js');
+        return await runLabCommand(rest, io);
+      }
       default:
         throw new UsageError(`unknown command "${cmd}"`);
     }

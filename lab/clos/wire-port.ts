@@ -1,0 +1,73 @@
+// Wiring a VM port the way the baseline does it (hypervisors of kind 'frr', ovn-bgp-agent style):
+// a small shell script per port, run in the hypervisor's namespace, applying the same recipe as
+// lagless's dataplane (design §4). FRR's zebra sees the /32 and /128 appear in the kernel and
+// `redistribute kernel` announces them.
+//
+//   await wirePortByScript(hvNs, port);     // tap sysctls, routes, permanent neighbours, gateways
+//   await unwirePortByScript(hvNs, port);   // routes and neighbours gone (zebra withdraws them)
+//
+// The tap must exist (the lab's veth end). Host-wide sysctls are set each time (idempotent), so a
+// port wired on a fresh hypervisor works without anything else.
+import type { Netns } from '../netns.js';
+import { GATEWAY_V6, GATEWAY_V6_PREFIX_LEN } from '../../src/dataplane/model.js';
+import type { PortSpec } from '../../src/dataplane/port.js';
+import { ipFamily } from '../../src/lib/ip.js';
+import { HOST_SYSCTLS } from '../../src/dataplane/wiring.js';
+
+/** The same per-tap settings as lagless's (src/dataplane/wiring.ts TAP_SYSCTLS), minus proxy_ndp (fe80::1 is local). */
+const TAP_SYSCTLS: readonly (readonly [string, string])[] = [
+  ['net/ipv4/conf/%/proxy_arp', '1'],
+  ['net/ipv4/neigh/%/proxy_delay', '0'],
+  ['net/ipv4/conf/%/rp_filter', '1'],
+  ['net/ipv4/conf/%/forwarding', '1'],
+  ['net/ipv6/conf/%/accept_ra', '0'],
+  ['net/ipv6/conf/%/forwarding', '1'],
+];
+
+const set = (path: string, value: string) => `echo ${value} > /proc/sys/${path}`;
+
+/** The script that wires `port` (sh -e); pure, for tests and for reading. */
+export function wirePortScript(port: PortSpec): string {
+  const tap = port.tap;
+  const lines = [
+    `# wire port ${port.id} (${port.mac}) on ${tap}`,
+    ...HOST_SYSCTLS.map(([p, v]) => set(p, v)),
+    ...TAP_SYSCTLS.map(([p, v]) => set(p.replace('%', tap), v)),
+    `ip link set ${tap} up`,
+  ];
+  const gateways = new Set<string>();
+  let v6 = false;
+  for (const f of port.fixedIps) {
+    if (ipFamily(f.address) === 4) {
+      lines.push(`ip route replace ${f.address}/32 dev ${tap}`, `ip neigh replace ${f.address} lladdr ${port.mac} dev ${tap} nud permanent`);
+      if (f.gateway !== undefined) gateways.add(f.gateway);
+    } else {
+      v6 = true;
+      lines.push(`ip -6 route replace ${f.address}/128 dev ${tap}`, `ip -6 neigh replace ${f.address} lladdr ${port.mac} dev ${tap} nud permanent`);
+    }
+  }
+  // the VM's gateway must be a local address, or proxy ARP stops answering without a default route
+  for (const gw of gateways) lines.push(`ip addr replace ${gw}/32 dev lo`);
+  if (v6) lines.push(`ip -6 addr replace ${GATEWAY_V6}/${GATEWAY_V6_PREFIX_LEN} dev ${tap} nodad`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The script that unwires `port`: its routes and neighbours (the gateway on lo is shared and stays). */
+export function unwirePortScript(port: PortSpec): string {
+  const tap = port.tap;
+  const lines = [`# unwire port ${port.id} on ${tap}`];
+  for (const f of port.fixedIps) {
+    const six = ipFamily(f.address) === 4 ? '' : ' -6';
+    const len = ipFamily(f.address) === 4 ? 32 : 128;
+    lines.push(`ip${six} route del ${f.address}/${len} dev ${tap} 2>/dev/null || true`, `ip${six} neigh del ${f.address} dev ${tap} 2>/dev/null || true`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function wirePortByScript(hvNs: Netns, port: PortSpec): Promise<void> {
+  await hvNs.run(['sh', '-ec', wirePortScript(port)]);
+}
+
+export async function unwirePortByScript(hvNs: Netns, port: PortSpec): Promise<void> {
+  await hvNs.run(['sh', '-ec', unwirePortScript(port)]);
+}
