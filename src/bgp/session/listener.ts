@@ -51,11 +51,13 @@ export class BgpListener {
   }
 
   async listen(): Promise<void> {
+    // an IPv6 socket takes IPv4 too unless it is IPv6-only: it must be when IPv4 has its own socket
+    const ipv4Too = this.#addresses.some((a) => net.isIPv4(a));
     for (const host of this.#addresses) {
       const server = net.createServer((socket) => this.handle(socket));
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen({ host, port: this.#port, ipv6Only: false }, () => {
+        server.listen({ host, port: this.#port, ipv6Only: ipv4Too && net.isIPv6(host) }, () => {
           server.off('error', reject);
           resolve();
         });
