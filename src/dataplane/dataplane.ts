@@ -24,18 +24,22 @@
 // address or a tap going down is repaired on its monitor event.
 import { EventEmitter } from 'node:events';
 import type { PortSpec } from './port.js';
-import type { FirewallTable, Kernel, KernelEvent, KernelWatch } from './kernel.js';
+import type { Kernel, KernelEvent, KernelWatch } from './kernel.js';
 import type { DesiredState, NextHop, ObservedState } from './model.js';
-import { DEFAULT_ROUTE_METRIC, addrKey, emptyObserved, isOwnedAlias, keyKind, linkKey, neighKey, routeKey, sysctlKey } from './model.js';
+import { DEFAULT_ROUTE_METRIC, addrKey, desiresKey, emptyObserved, isOwnedAlias, keyKind, linkKey, neighKey, routeKey, sysctlKey } from './model.js';
 import { buildPlan, type PlanOp } from './plan.js';
-import { buildDesired, HOST_SYSCTLS, portObjects, TAP_SYSCTL_FALLBACKS, TAP_SYSCTLS, tapSysctlDefaultPath, tapSysctlPath, type PortObjects } from './wiring.js';
+import { buildDesired, HOST_SYSCTLS, portObjects, TAP_SYSCTL_FALLBACKS, TAP_SYSCTLS, tapSysctlDefaultPath, tapSysctlPath, type Desired, type PortObjects } from './wiring.js';
 import { canonicalPrefix, validatePort, validateRoute, type LearnedRoute, type ValidRoute, type WirablePort } from './validate.js';
 import { applyEvent, indexSnapshot, recordOp } from './observe.js';
 import { BackoffTracker, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { DataplaneError } from './errors.js';
 import { silentLogger, type Logger } from './logger.js';
-import { listingHasMarker, markScript } from './ruleset-marker.js';
-import { buildFirewallRuleset, type FirewallOptions } from './firewall/index.js';
+import { FIREWALL_KEY, FirewallSync, type FirewallOutcome, type PortProblem } from './firewall-sync.js';
+import { PortStatusBook, type PortStatus } from './port-status.js';
+import type { FirewallOptions } from './firewall/index.js';
+
+export type { FirewallOutcome } from './firewall-sync.js';
+export type { PortState, PortStatus } from './port-status.js';
 
 export interface DataplaneOptions {
   readonly logger?: Logger;
@@ -58,33 +62,12 @@ export interface DataplaneOptions {
   readonly now?: () => number;
 }
 
-export type PortState =
-  /** tap wired: firewall rules, sysctls, routes, neighbour entries, gateway addresses in place */
-  | 'wired'
-  /** the port's tap does not exist (yet) */
-  | 'pending-tap'
-  /** waiting for in-sync (its firewall rules) or for the next flush */
-  | 'pending'
-  /** the port or one of its kernel objects failed: `error` says why; retried with backoff */
-  | 'failed'
-  /** removed from the desired set; its kernel objects are still there (not in sync yet, or removal failed) */
-  | 'unwiring';
-
-export interface PortStatus {
-  readonly id: string;
-  readonly tap: string;
-  readonly state: PortState;
-  readonly error?: { readonly code: string; readonly message: string; readonly key?: string };
-}
-
 export type RouteState = 'installed' | 'pending' | 'failed' | 'shadowed';
 export interface RouteStatus {
   readonly prefix: string;
   readonly state: RouteState;
   readonly error?: { readonly code: string; readonly message: string };
 }
-
-export type FirewallOutcome = 'applied' | 'unchanged' | 'failed' | 'held' | 'waiting-sync' | 'off';
 
 export interface ApplyResult {
   /** ops run (succeeded + failed) */
@@ -111,24 +94,13 @@ interface PortEntry {
   keys: string[] | undefined;
 }
 
-interface FirewallState {
-  /** hash of the script in force (applied by us, or found by its marker) */
-  hash: string | undefined;
-  tables: readonly FirewallTable[];
-  /** stateless listing right after apply (taken at the next sweep): drift is any difference */
-  baseline: string | undefined;
-  /** listing read before the first apply (restart: adopt it when its marker matches) */
-  found: string | undefined;
-  dirty: boolean;
-  /** ports version the rules in force were built from */
-  version: number;
-  /** id -> the port (json + validated) the rules in force were built from, for ports not closed */
-  ports: Map<string, { json: string; valid: WirablePort }>;
-  /** id -> why the firewall closed the port */
-  closed: Map<string, { code: string; message: string }>;
+interface KernelRead {
+  readonly snapshot: ReturnType<typeof indexSnapshot>;
+  readonly sysctls: ReadonlyMap<string, string>;
+  readonly listing: string | undefined;
 }
 
-const FIREWALL_KEY = 'firewall';
+/** An object applied this many times within the window is being fought over. */
 const CHURN_WINDOW_MS = 10_000;
 const CHURN_LIMIT = 6;
 
@@ -138,43 +110,46 @@ export interface DataplaneEvents {
   'port-failed': [PortStatus];
 }
 
+
 export class Dataplane extends EventEmitter<DataplaneEvents> {
   readonly #kernel: Kernel;
   readonly #log: Logger;
   readonly #metric: number;
   readonly #gatewayV4: string | undefined;
-  readonly #fwOpts: FirewallOptions | false;
   readonly #hostSysctls: boolean;
   readonly #sweepMs: number;
   readonly #eventDelayMs: number;
   readonly #autoFlushMs: number | undefined;
   readonly #now: () => number;
   readonly #backoff: BackoffTracker;
+  readonly #firewall: FirewallSync;
+  readonly #status: PortStatusBook;
 
+  // ---- inputs
   #ports = new Map<string, PortEntry>();
   #portsVersion = 0;
   #taps = new Set<string>();
   #learned = new Map<string, ValidRoute | DataplaneError>();
+  #routesVersion = 0;
   #inSync = false;
 
+  // ---- what lagless knows of the kernel
   #observed: ObservedState = emptyObserved();
   #loaded = false;
   #tapDefaults = new Map<string, string>();
-  #fw: FirewallState;
+  /** per object key: sequence number of the last event that changed it (see #record) */
+  #touched = new Map<string, number>();
+  #eventSeq = 0;
+  #readsInFlight = 0;
 
-  #status = new Map<string, PortStatus>();
-  /** the object keys of every port wired (or tried) in the last flush */
-  #keysByPort = new Map<string, { tap: string; keys: string[] }>();
-  /** ports no longer desired whose objects may still be in the kernel: id -> tap + keys */
-  #retiring = new Map<string, { tap: string; keys: string[] }>();
+  // ---- derived, cached between flushes
+  #desired: { sig: string; ids: string[]; desired: Desired } | undefined;
   #shadowed = new Set<string>();
   #routeDevs = new Set<string>();
-
-  #eventSeq = 0;
-  #touched = new Map<string, number>();
   #churn = new Map<string, number>();
   #churnSince = 0;
 
+  // ---- scheduling
   #chain: Promise<unknown> = Promise.resolve();
   #queued: Promise<ApplyResult> | undefined;
   #watch: KernelWatch | undefined;
@@ -190,15 +165,21 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     this.#log = opts.logger ?? silentLogger;
     this.#metric = opts.metric ?? DEFAULT_ROUTE_METRIC;
     this.#gatewayV4 = opts.defaultGatewayV4 === null ? undefined : (opts.defaultGatewayV4 ?? '169.254.1.1');
-    this.#fwOpts = opts.firewall ?? {};
     this.#hostSysctls = opts.hostSysctls ?? true;
     this.#sweepMs = opts.sweepIntervalMs ?? 30_000;
     this.#eventDelayMs = opts.eventDelayMs ?? 5;
     this.#autoFlushMs = opts.autoFlushMs;
     this.#now = opts.now ?? Date.now;
     this.#backoff = new BackoffTracker(opts.backoff ?? DEFAULT_BACKOFF);
-    const tables = this.#fwOpts === false ? [] : markScript(buildFirewallRuleset([], this.#fwOpts).script).tables;
-    this.#fw = { hash: undefined, tables, baseline: undefined, found: undefined, dirty: false, version: -1, ports: new Map(), closed: new Map() };
+    this.#firewall = new FirewallSync(kernel, opts.firewall ?? {}, this.#backoff, this.#log);
+    this.#status = new PortStatusBook(
+      {
+        wired: (s) => this.emit('port-wired', s),
+        unwired: (p) => this.emit('port-unwired', p),
+        failed: (s) => this.emit('port-failed', s),
+      },
+      this.#log,
+    );
   }
 
   // ---------------------------------------------------------------- inputs (cheap)
@@ -222,9 +203,10 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
       next.set(spec.id, { spec, json, valid: validatePort(spec), objects: undefined, keys: undefined });
     }
     if (!changed) for (const id of this.#ports.keys()) if (!next.has(id)) changed = true;
+    if (!changed) return;
     this.#ports = next;
     this.#taps = new Set([...next.values()].map((e) => e.spec.tap));
-    if (changed) this.#portsVersion++;
+    this.#portsVersion++;
     this.#autoFlush();
   }
 
@@ -232,17 +214,15 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
   setRoutes(routes: readonly LearnedRoute[]): void {
     this.#learned.clear();
     for (const r of routes) this.#setRoute(r);
+    this.#routesVersion++;
     this.#autoFlush();
   }
 
   /** One prefix's ECMP set; undefined or [] withdraws it. */
   setRoute(prefix: string, nextHops: readonly NextHop[] | undefined): void {
-    if (nextHops === undefined || nextHops.length === 0) {
-      const p = canonicalPrefix(prefix);
-      this.#learned.delete(p?.dst ?? prefix);
-    } else {
-      this.#setRoute({ prefix, nextHops });
-    }
+    if (nextHops === undefined || nextHops.length === 0) this.#learned.delete(canonicalPrefix(prefix)?.dst ?? prefix);
+    else this.#setRoute({ prefix, nextHops });
+    this.#routesVersion++;
     this.#autoFlush();
   }
 
@@ -269,13 +249,13 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
 
   // ---------------------------------------------------------------- lifecycle
 
-  /** Prepares the kernel, reads it once, watches it and starts the periodic sweep. */
+  /** Prepares the kernel, watches it, reads it once and starts the periodic sweep. */
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
     await this.#kernel.prepare();
     this.#watch = this.#kernel.watch((e) => this.#onEvent(e));
-    await this.#serial(() => this.#readAll());
+    await this.#readAll();
     if (this.#sweepMs > 0) {
       this.#sweepTimer = setInterval(() => void this.sweep().catch((e) => this.#logError('sweep failed', e)), this.#sweepMs);
       this.#sweepTimer.unref();
@@ -308,7 +288,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
 
   /** Re-reads everything lagless owns (routes, neighbours, addresses, links, sysctls, nft tables), then flushes. */
   async sweep(): Promise<ApplyResult> {
-    await this.#serial(() => this.#readAll());
+    await this.#readAll();
     return this.flush();
   }
 
@@ -325,11 +305,11 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
   }
 
   ports(): PortStatus[] {
-    return [...this.#status.values()];
+    return this.#status.all();
   }
 
   wiredPorts(): string[] {
-    return [...this.#status.values()].filter((s) => s.state === 'wired').map((s) => s.id);
+    return this.#status.all().filter((s) => s.state === 'wired').map((s) => s.id);
   }
 
   routes(): RouteStatus[] {
@@ -355,60 +335,54 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
 
   // ---------------------------------------------------------------- reading
 
+  /**
+   * A full read. The kernel is read outside the flush chain (a sweep at 5,000 ports takes seconds
+   * and must not delay the repair of a deleted route); the result is merged inside it, keeping
+   * what monitor events said about any object after the read began.
+   */
   async #readAll(): Promise<void> {
-    this.#touched.clear();
-    const snap = await this.#kernel.readState();
-    const fresh = indexSnapshot(snap);
-    const o = this.#observed;
-    merge(o.links, fresh.links, (k) => this.#touched.has(linkKey(k)));
-    merge(o.routes, fresh.routes, (k) => this.#touched.has(k));
-    merge(o.neighbours, fresh.neighbours, (k) => this.#touched.has(k));
-    merge(o.addresses, fresh.addresses, (k) => this.#touched.has(k));
+    const seq = this.#eventSeq;
+    this.#readsInFlight++;
+    let read;
+    try {
+      read = await this.#readKernel();
+    } finally {
+      this.#readsInFlight--;
+    }
+    await this.#serial(async () => this.#mergeRead(read, seq));
+  }
 
+  async #readKernel(): Promise<KernelRead> {
+    const snapshot = indexSnapshot(await this.#kernel.readState());
     const paths: string[] = [];
     if (this.#hostSysctls) for (const [p] of HOST_SYSCTLS) paths.push(p);
     for (const [template] of TAP_SYSCTLS) paths.push(tapSysctlDefaultPath(template));
-    for (const [name, link] of o.links) {
+    for (const [name, link] of snapshot.links) {
       if (!this.#taps.has(name) && !isOwnedAlias(link.alias)) continue;
       for (const [template] of TAP_SYSCTLS) paths.push(tapSysctlPath(template, name));
     }
-    const values = await this.#kernel.readSysctls(paths);
+    const sysctls = await this.#kernel.readSysctls(paths);
+    const listing = this.#firewall.tables.length > 0 ? await this.#kernel.readFirewall(this.#firewall.tables) : undefined;
+    return { snapshot, sysctls, listing };
+  }
+
+  #mergeRead(read: KernelRead, seq: number): void {
+    const o = this.#observed;
+    const touched = (k: string) => (this.#touched.get(k) ?? 0) > seq;
+    merge(o.links, read.snapshot.links, (name) => touched(linkKey(name)));
+    merge(o.routes, read.snapshot.routes, touched);
+    merge(o.neighbours, read.snapshot.neighbours, touched);
+    merge(o.addresses, read.snapshot.addresses, touched);
     o.sysctls.clear();
-    for (const [p, v] of values) o.sysctls.set(p, v);
+    for (const [p, v] of read.sysctls) o.sysctls.set(p, v);
     if (!this.#loaded) {
       for (const [template] of TAP_SYSCTLS) {
-        const v = values.get(tapSysctlDefaultPath(template)) ?? TAP_SYSCTL_FALLBACKS.get(template);
+        const v = read.sysctls.get(tapSysctlDefaultPath(template)) ?? TAP_SYSCTL_FALLBACKS.get(template);
         if (v !== undefined) this.#tapDefaults.set(template, v);
       }
     }
-
-    if (this.#fw.tables.length > 0) {
-      const listing = await this.#kernel.readFirewall(this.#fw.tables);
-      this.#checkFirewall(listing);
-    }
+    if (this.#firewall.tables.length > 0) this.#firewall.observe(read.listing);
     this.#loaded = true;
-  }
-
-  #checkFirewall(listing: string | undefined): void {
-    const fw = this.#fw;
-    if (fw.hash === undefined) {
-      fw.found = listing;
-      return;
-    }
-    if (listing === undefined) {
-      this.#log.warn('firewall tables missing: re-applying', { code: 'ERR_DP_FIREWALL', tables: fw.tables });
-      fw.dirty = true;
-    } else if (fw.baseline === undefined) {
-      if (listingHasMarker(listing, fw.hash)) fw.baseline = listing;
-      else {
-        this.#log.warn('firewall tables are not the ruleset lagless applied: re-applying', { code: 'ERR_DP_FIREWALL' });
-        fw.dirty = true;
-      }
-    } else if (listing !== fw.baseline) {
-      this.#log.warn('firewall tables changed by hand: re-applying', { code: 'ERR_DP_FIREWALL' });
-      fw.dirty = true;
-      fw.baseline = undefined;
-    }
   }
 
   // ---------------------------------------------------------------- events
@@ -464,51 +438,37 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
 
   async #flushOnce(): Promise<ApplyResult> {
     const t0 = performance.now();
-    if (!this.#loaded) await this.#readAll();
-    this.#touched.clear();
+    if (!this.#loaded) this.#mergeRead(await this.#readKernel(), this.#eventSeq);
+    if (this.#readsInFlight === 0) this.#touched.clear();
     const seq0 = this.#eventSeq;
     const now = this.#now();
 
     // 1. validation and conflicts
-    const statusErr = new Map<string, { code: string; message: string; key?: string }>();
-    const usable = this.#usablePorts(statusErr);
+    const problems = new Map<string, PortProblem>();
+    const usable = this.#usablePorts(problems);
 
-    // 2. firewall
-    const firewall = await this.#syncFirewall(usable, now);
-    const toWire = new Map<string, WirablePort>();
-    for (const [id, port] of usable) {
-      if (this.#fwOpts === false) {
-        toWire.set(id, port);
-        continue;
-      }
-      const closed = this.#fw.closed.get(id);
-      if (closed !== undefined && this.#fw.ports.get(id) === undefined) {
-        statusErr.set(id, closed);
-        continue;
-      }
-      const inForce = this.#fw.ports.get(id);
-      if (inForce !== undefined) toWire.set(id, inForce.valid);
-      else if (firewall === 'failed' || firewall === 'held') {
-        const f = this.#backoff.get(FIREWALL_KEY);
-        statusErr.set(id, { code: 'ERR_DP_FIREWALL', message: f?.error.message ?? 'firewall not applied', key: FIREWALL_KEY });
-      }
-    }
-
-    // 3. desired state
-    const ready: { id: string; port: WirablePort; objects: PortObjects; keys: string[] }[] = [];
+    // 2. firewall: regenerated when the desired ports changed; ports are wired with the spec it covers
+    const specs = [...this.#ports.values()].map((e) => e.spec).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const firewall = await this.#firewall.sync(specs, usable, this.#portsVersion, this.#inSync, now);
+    const ready: { id: string; tap: string; objects: PortObjects; keys: string[] }[] = [];
     const pendingTap = new Set<string>();
-    for (const [id, port] of toWire) {
+    for (const [id, candidate] of usable) {
+      const port = this.#firewall.resolve(id, candidate, firewall);
+      if (port === undefined) continue;
+      if (!('ips' in port)) {
+        problems.set(id, port);
+        continue;
+      }
       if (!this.#observed.links.has(port.tap)) {
         pendingTap.add(id);
         continue;
       }
       const { objects, keys } = this.#objectsOf(id, port);
-      ready.push({ id, port, objects, keys });
+      ready.push({ id, tap: port.tap, objects, keys });
     }
-    const routes: ValidRoute[] = [];
-    for (const v of this.#learned.values()) if (!(v instanceof DataplaneError)) routes.push(v);
-    this.#routeDevs = new Set(routes.flatMap((r) => r.nextHops.flatMap((nh) => (nh.dev === undefined ? [] : [nh.dev]))));
-    const desired = buildDesired({ ports: ready.map((r) => ({ id: r.id, objects: r.objects })), routes, metric: this.#metric, hostSysctls: this.#hostSysctls });
+
+    // 3. desired state (rebuilt only when its inputs changed)
+    const desired = this.#desiredFor(ready);
     this.#shadowed = new Set(desired.shadowed);
 
     // 4. plan and apply
@@ -517,6 +477,14 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     });
     const failed: { key: string; code: string; message: string }[] = [];
     let commands = 0;
+    let owners: Map<string, string[]> | undefined;
+    const portsOf = (key: string): string[] => {
+      if (owners === undefined) {
+        owners = new Map();
+        for (const r of ready) for (const k of r.keys) owners.set(k, [...(owners.get(k) ?? []), r.id]);
+      }
+      return owners.get(key) ?? [];
+    };
     if (plan.ops.length > 0) {
       const outcome = await this.#kernel.apply(plan.ops);
       commands = outcome.commands;
@@ -526,27 +494,38 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
         this.#churnSince = after;
       }
       for (const op of plan.ops) {
-        const err = outcome.failed.get(op.key);
-        if (err !== undefined) {
-          this.#fail(op.key, err, after, desired.owners.get(op.key));
-          failed.push({ key: op.key, code: err.code, message: err.message });
-          continue;
+        let err = outcome.failed.get(op.key);
+        if (err === undefined) {
+          this.#record(op, seq0);
+          if (op.action === 'remove' || !this.#churned(op.key)) {
+            this.#backoff.succeed(op.key);
+            continue;
+          }
+          err = new DataplaneError('ERR_DP_NOT_CONVERGING', `${op.key} was applied ${CHURN_LIMIT} times in ${CHURN_WINDOW_MS / 1000} s: something else changes it back`, { key: op.key });
         }
-        this.#record(op, seq0);
-        if (op.action !== 'remove' && this.#churned(op.key)) {
-          const e = new DataplaneError('ERR_DP_NOT_CONVERGING', `${op.key} was applied ${CHURN_LIMIT} times in ${CHURN_WINDOW_MS / 1000} s: something else changes it back`, { key: op.key });
-          this.#fail(op.key, e, after, desired.owners.get(op.key));
-          failed.push({ key: op.key, code: e.code, message: e.message });
-        } else {
-          this.#backoff.succeed(op.key);
-        }
+        const f = this.#backoff.fail(op.key, err, after);
+        this.#log.warn('kernel object failed; retrying with backoff', {
+          code: err.code, key: op.key, ports: portsOf(op.key), attempts: f.attempts, retryInMs: f.retryAt - after, error: err.message,
+        });
+        failed.push({ key: op.key, code: err.code, message: err.message });
       }
     }
     const failedNow = new Set(failed.map((f) => f.key));
-    this.#backoff.retain((k) => k === FIREWALL_KEY || desired.owners.has(k) || failedNow.has(k));
+    this.#backoff.retain((k) => k === FIREWALL_KEY || failedNow.has(k) || desiresKey(desired.state, k));
 
     // 5. status and events
-    this.#updateStatus(statusErr, ready, pendingTap, desired.state);
+    const failureOf = (key: string): PortProblem | undefined => {
+      const f = this.#backoff.get(key);
+      return f === undefined ? undefined : { code: f.error.code, message: f.error.message, key };
+    };
+    this.#status.update({
+      desired: new Map([...this.#ports].map(([id, e]) => [id, e.spec.tap])),
+      problems,
+      ready,
+      pendingTap,
+      failureOf,
+      leftover: (tap, keys) => this.#leftover(tap, keys, desired.state),
+    });
     this.#scheduleRetry();
     const durationMs = performance.now() - t0;
     if (plan.ops.length > 0 || failed.length > 0) {
@@ -569,35 +548,34 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
   }
 
   /** Valid ports without conflicts. A duplicate tap fails every claimer; a duplicate address fails all but the wired one (else the lowest id). */
-  #usablePorts(statusErr: Map<string, { code: string; message: string; key?: string }>): Map<string, WirablePort> {
+  #usablePorts(problems: Map<string, PortProblem>): Map<string, WirablePort> {
     const valid: WirablePort[] = [];
     for (const [id, e] of this.#ports) {
-      if (e.valid instanceof DataplaneError) statusErr.set(id, { code: e.valid.code, message: e.valid.message });
+      if (e.valid instanceof DataplaneError) problems.set(id, { code: e.valid.code, message: e.valid.message });
       else valid.push(e.valid);
     }
     const byTap = new Map<string, string[]>();
-    for (const p of valid) byTap.set(p.tap, [...(byTap.get(p.tap) ?? []), p.id]);
     const byIp = new Map<string, string[]>();
-    for (const p of valid) for (const ip of p.ips) byIp.set(ip.address, [...(byIp.get(ip.address) ?? []), p.id]);
+    for (const p of valid) {
+      byTap.set(p.tap, [...(byTap.get(p.tap) ?? []), p.id]);
+      for (const ip of p.ips) byIp.set(ip.address, [...(byIp.get(ip.address) ?? []), p.id]);
+    }
     const out = new Map<string, WirablePort>();
     for (const p of valid) {
       const tapIds = byTap.get(p.tap) ?? [];
       if (tapIds.length > 1) {
-        statusErr.set(p.id, { code: 'ERR_DP_TAP_CONFLICT', message: `tap ${p.tap} is named by ports ${tapIds.join(', ')}` });
+        problems.set(p.id, { code: 'ERR_DP_TAP_CONFLICT', message: `tap ${p.tap} is named by ports ${tapIds.join(', ')}` });
         continue;
       }
       let lost: string | undefined;
       for (const ip of p.ips) {
         const ids = byIp.get(ip.address) ?? [];
         if (ids.length < 2) continue;
-        const winner = ids.find((i) => this.#status.get(i)?.state === 'wired') ?? [...ids].sort()[0];
+        const winner = ids.find((i) => this.#status.isWired(i)) ?? [...ids].sort()[0];
         if (winner !== p.id) lost = `${ip.address} belongs to port ${winner}`;
       }
-      if (lost !== undefined) {
-        statusErr.set(p.id, { code: 'ERR_DP_ADDRESS_CONFLICT', message: lost });
-        continue;
-      }
-      out.set(p.id, p);
+      if (lost !== undefined) problems.set(p.id, { code: 'ERR_DP_ADDRESS_CONFLICT', message: lost });
+      else out.set(p.id, p);
     }
     return out;
   }
@@ -622,59 +600,17 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     return { objects, keys };
   }
 
-  async #syncFirewall(usable: Map<string, WirablePort>, now: number): Promise<FirewallOutcome> {
-    if (this.#fwOpts === false) return 'off';
-    const fw = this.#fw;
-    if (!this.#inSync) return 'waiting-sync';
-    if (fw.version === this.#portsVersion && !fw.dirty) return 'unchanged';
-    if (this.#backoff.held(FIREWALL_KEY, now)) return 'held';
-    const specs = [...this.#ports.values()].map((e) => e.spec).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    let outcome: FirewallOutcome = 'applied';
-    let built;
-    try {
-      built = buildFirewallRuleset(specs, this.#fwOpts);
-      const marked = markScript(built.script);
-      if (!fw.dirty && (fw.hash === marked.hash || (fw.hash === undefined && fw.found !== undefined && listingHasMarker(fw.found, marked.hash)))) {
-        if (fw.hash === undefined) fw.baseline = fw.found;
-        outcome = 'unchanged';
-      } else {
-        await this.#kernel.applyFirewall(marked.script);
-        fw.baseline = undefined;
-      }
-      fw.hash = marked.hash;
-      fw.tables = marked.tables;
-      fw.found = undefined;
-      fw.dirty = false;
-      fw.version = this.#portsVersion;
-      this.#backoff.succeed(FIREWALL_KEY);
-    } catch (err) {
-      const e = err instanceof DataplaneError ? err : new DataplaneError('ERR_DP_FIREWALL', `firewall: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-      const f = this.#backoff.fail(FIREWALL_KEY, e, now);
-      this.#log.error('firewall apply failed; the previous ruleset stays in force', { code: e.code, attempts: f.attempts, retryInMs: f.retryAt - now, error: e.message });
-      return 'failed';
-    }
-    // what the rules in force were built from
-    const closedIds = new Set<string>();
-    fw.closed = new Map();
-    for (const p of built.ports) {
-      if (p.mode !== 'closed') continue;
-      for (const id of p.portId.split(',')) closedIds.add(id);
-    }
-    for (const e of built.errors) {
-      if (e.portId === undefined) continue;
-      closedIds.add(e.portId);
-      if (!fw.closed.has(e.portId)) fw.closed.set(e.portId, { code: 'ERR_DP_PORT_FIREWALL', message: `${e.code}: ${e.message}` });
-    }
-    fw.ports = new Map();
-    for (const [id, port] of usable) {
-      if (closedIds.has(id)) {
-        if (!fw.closed.has(id)) fw.closed.set(id, { code: 'ERR_DP_PORT_FIREWALL', message: 'the firewall closed this port' });
-        continue;
-      }
-      const entry = this.#ports.get(id);
-      if (entry !== undefined) fw.ports.set(id, { json: entry.json, valid: port });
-    }
-    return outcome;
+  /** The desired state for these ready ports; the previous one when nothing it depends on changed. */
+  #desiredFor(ready: readonly { id: string; objects: PortObjects }[]): Desired {
+    const sig = `${this.#portsVersion} ${this.#routesVersion} ${this.#firewall.generation}`;
+    const c = this.#desired;
+    if (c !== undefined && c.sig === sig && c.ids.length === ready.length && ready.every((r, i) => c.ids[i] === r.id)) return c.desired;
+    const routes: ValidRoute[] = [];
+    for (const v of this.#learned.values()) if (!(v instanceof DataplaneError)) routes.push(v);
+    this.#routeDevs = new Set(routes.flatMap((r) => r.nextHops.flatMap((nh) => (nh.dev === undefined ? [] : [nh.dev]))));
+    const desired = buildDesired({ ports: ready, routes, metric: this.#metric, hostSysctls: this.#hostSysctls });
+    this.#desired = { sig, ids: ready.map((r) => r.id), desired };
+    return desired;
   }
 
   #record(op: PlanOp, seq0: number): void {
@@ -697,76 +633,10 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     return n >= CHURN_LIMIT;
   }
 
-  #fail(key: string, err: DataplaneError, now: number, owners: readonly string[] | undefined): void {
-    const f = this.#backoff.fail(key, err, now);
-    this.#log.warn('kernel object failed; retrying with backoff', {
-      code: err.code, key, owners, attempts: f.attempts, retryInMs: f.retryAt - now, error: err.message,
-    });
-  }
-
   #scheduleRetry(): void {
     const at = this.#backoff.nextRetryAt();
     if (at === undefined) return;
     this.#scheduleFlush(Math.max(0, at - this.#now()) + 1);
-  }
-
-  #updateStatus(
-    statusErr: Map<string, { code: string; message: string; key?: string }>,
-    ready: readonly { id: string; port: WirablePort; keys: string[] }[],
-    pendingTap: ReadonlySet<string>,
-    desired: DesiredState,
-  ): void {
-    const next = new Map<string, PortStatus>();
-    const keysOf = new Map<string, { tap: string; keys: string[] }>();
-    for (const r of ready) {
-      keysOf.set(r.id, { tap: r.port.tap, keys: r.keys });
-      let error: PortStatus['error'];
-      for (const k of r.keys) {
-        const f = this.#backoff.get(k);
-        if (f !== undefined) {
-          error = { code: f.error.code, message: f.error.message, key: k };
-          break;
-        }
-      }
-      next.set(r.id, error === undefined ? { id: r.id, tap: r.port.tap, state: 'wired' } : { id: r.id, tap: r.port.tap, state: 'failed', error });
-    }
-    for (const [id, e] of this.#ports) {
-      if (next.has(id)) continue;
-      const err = statusErr.get(id);
-      if (err !== undefined) next.set(id, { id, tap: e.spec.tap, state: 'failed', error: err });
-      else next.set(id, { id, tap: e.spec.tap, state: pendingTap.has(id) ? 'pending-tap' : 'pending' });
-    }
-    // ports that were wired and are no longer desired: unwired once nothing of theirs is left
-    for (const [id, prev] of this.#status) {
-      if (this.#ports.has(id) || this.#retiring.has(id)) continue;
-      if (prev.state === 'wired' || prev.state === 'failed' || prev.state === 'unwiring') {
-        const known = this.#keysByPort.get(id);
-        if (known !== undefined) this.#retiring.set(id, known);
-      }
-    }
-    for (const [id, r] of this.#retiring) {
-      if (this.#ports.has(id)) {
-        this.#retiring.delete(id);
-        continue;
-      }
-      if (this.#leftover(r.tap, r.keys, desired)) next.set(id, { id, tap: r.tap, state: 'unwiring' });
-      else {
-        this.#retiring.delete(id);
-        this.emit('port-unwired', { id, tap: r.tap });
-      }
-    }
-    for (const [id, s] of next) {
-      const prev = this.#status.get(id);
-      if (s.state === 'wired' && prev?.state !== 'wired') this.emit('port-wired', s);
-      if (s.state === 'failed' && (prev?.state !== 'failed' || prev.error?.code !== s.error?.code)) {
-        this.#log.warn('port failed', { code: s.error?.code, port: id, tap: s.tap, key: s.error?.key, error: s.error?.message });
-        this.emit('port-failed', s);
-      }
-      if (prev?.state === 'wired' && s.state !== 'wired' && s.state !== 'unwiring' && this.#ports.has(id)) this.emit('port-unwired', { id, tap: s.tap });
-    }
-    for (const [id, k] of keysOf) this.#keysByPort.set(id, k);
-    for (const id of this.#keysByPort.keys()) if (!keysOf.has(id) && !this.#retiring.has(id)) this.#keysByPort.delete(id);
-    this.#status = next;
   }
 
   /** True while any object of a removed port is still in the kernel (objects others still want do not count). */

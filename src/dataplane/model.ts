@@ -85,6 +85,26 @@ export const sysctlKey = (path: string): string => `sysctl ${path}`;
 /** The kind of object a key names ("route", "neigh", "proxy", "addr", "link", "sysctl"). */
 export const keyKind = (key: string): string => key.slice(0, key.indexOf(' '));
 
+/** Whether a desired state wants the object a key names. */
+export function desiresKey(d: DesiredState, key: string): boolean {
+  const rest = key.slice(key.indexOf(' ') + 1);
+  switch (keyKind(key)) {
+    case 'route':
+      return d.routes.has(key);
+    case 'neigh':
+    case 'proxy':
+      return d.neighbours.has(key);
+    case 'addr':
+      return d.addresses.has(key);
+    case 'link':
+      return d.links.has(rest);
+    case 'sysctl':
+      return d.sysctls.has(rest);
+    default:
+      return false;
+  }
+}
+
 // ---------------------------------------------------------------- states
 
 export interface DesiredState {

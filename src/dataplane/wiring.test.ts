@@ -110,5 +110,5 @@ test('a learned route with the destination of a local port is shadowed by the po
   });
   assert.deepEqual(d.shadowed, ['10.0.0.5/32']);
   assert.deepEqual(d.state.routes.get(routeKey('10.0.0.5/32', 20))?.nextHops, [{ dev: base.tap }]);
-  assert.deepEqual(d.owners.get(routeKey('0.0.0.0/0', 20)), ['route 0.0.0.0/0']);
+  assert.deepEqual(d.state.routes.get(routeKey('0.0.0.0/0', 20))?.nextHops, [{ via: '192.0.2.1' }]);
 });

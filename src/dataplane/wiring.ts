@@ -118,8 +118,6 @@ export interface DesiredInput {
 
 export interface Desired {
   readonly state: DesiredState;
-  /** object key -> who wants it: port ids, "route <dst>" for learned routes, "host" */
-  readonly owners: ReadonlyMap<string, readonly string[]>;
   /** learned routes not installed because a local port's route has the same destination */
   readonly shadowed: readonly string[];
 }
@@ -130,40 +128,13 @@ export function buildDesired(input: DesiredInput): Desired {
   const addresses = new Map<string, Address>();
   const neighbours = new Map<string, Neighbour>();
   const routes = new Map<string, Route>();
-  const owners = new Map<string, string[]>();
-  const own = (key: string, who: string) => {
-    const list = owners.get(key);
-    if (list === undefined) owners.set(key, [who]);
-    else if (!list.includes(who)) list.push(who);
-  };
-  if (input.hostSysctls) {
-    for (const [path, value] of HOST_SYSCTLS) {
-      sysctls.set(path, value);
-      own(`sysctl ${path}`, 'host');
-    }
-  }
-  for (const { id, objects } of input.ports) {
+  if (input.hostSysctls) for (const [path, value] of HOST_SYSCTLS) sysctls.set(path, value);
+  for (const { objects } of input.ports) {
     links.set(objects.link.name, objects.link);
-    own(`link ${objects.link.name}`, id);
-    for (const [path, value] of objects.sysctls) {
-      sysctls.set(path, value);
-      own(`sysctl ${path}`, id);
-    }
-    for (const a of objects.addresses) {
-      const k = addrKey(a);
-      addresses.set(k, a);
-      own(k, id);
-    }
-    for (const n of objects.neighbours) {
-      const k = neighKey(n);
-      neighbours.set(k, n);
-      own(k, id);
-    }
-    for (const r of objects.routes) {
-      const k = routeKey(r.dst, r.metric);
-      routes.set(k, r);
-      own(k, id);
-    }
+    for (const [path, value] of objects.sysctls) sysctls.set(path, value);
+    for (const a of objects.addresses) addresses.set(addrKey(a), a);
+    for (const n of objects.neighbours) neighbours.set(neighKey(n), n);
+    for (const r of objects.routes) routes.set(routeKey(r.dst, r.metric), r);
   }
   const shadowed: string[] = [];
   for (const r of input.routes) {
@@ -173,7 +144,6 @@ export function buildDesired(input: DesiredInput): Desired {
       continue;
     }
     routes.set(k, { dst: r.dst, metric: input.metric, nextHops: r.nextHops });
-    own(k, `route ${r.dst}`);
   }
-  return { state: { links, sysctls, addresses, neighbours, routes }, owners, shadowed };
+  return { state: { links, sysctls, addresses, neighbours, routes }, shadowed };
 }

@@ -1,8 +1,8 @@
 // The Linux implementation of the Kernel seam: the only code in lagless that runs `ip`, `nft` and
 // writes /proc/sys. Everything goes through a CommandRunner (netns-aware, countable).
 //
-// Per apply: at most two processes: one `sh` writing every sysctl, then one `ip -force -batch -`
-// with every other op in plan order. A full read: seven `ip -json` reads in parallel, one `sh`
+// Per apply: at most two processes, run at the same time: one `sh` writing every sysctl and one
+// `ip -force -batch -` with every other op in plan order. A full read: seven `ip -json` reads in parallel, one `sh`
 // reading the sysctls asked for, one `nft -s list table` per lagless table.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -75,51 +75,58 @@ export class LinuxKernel implements Kernel {
 
   async apply(ops: readonly PlanOp[]): Promise<ApplyOutcome> {
     const failed = new Map<string, DataplaneError>();
-    let commands = 0;
     const sysctls: Extract<PlanOp, { kind: 'sysctl' }>[] = [];
     const rest: Exclude<PlanOp, { kind: 'sysctl' }>[] = [];
     for (const op of ops) {
       if (op.kind === 'sysctl') sysctls.push(op);
       else rest.push(op);
     }
-
-    if (sysctls.length > 0) {
-      commands++;
-      let script: string | undefined;
-      try {
-        script = sysctlWriteScript(sysctls);
-      } catch (e) {
-        for (const op of sysctls) failed.set(op.key, errorFor(op, e instanceof Error ? e.message : String(e)));
-      }
-      if (script !== undefined) {
-        const r = await this.#runner.run(['sh', '-s'], { purpose: 'write', input: script });
-        if (r.code !== 0) {
-          for (const op of sysctls) failed.set(op.key, errorFor(op, `sh exited ${r.code}: ${r.stderr.trim()}`));
-        } else {
-          for (const i of parseSysctlWriteFailures(r.stdout)) {
-            const op = sysctls[i];
-            if (op !== undefined) failed.set(op.key, errorFor(op, `cannot write /proc/sys/${op.path}`));
-          }
-        }
-      }
-    }
-
-    if (rest.length > 0) {
-      commands++;
-      const lines = rest.map((op) => batchLine(op, this.#proto));
-      const r = await this.#runner.run(['ip', '-force', '-batch', '-'], { purpose: 'write', input: `${lines.join('\n')}\n` });
-      const errors = parseBatchErrors(r.stderr);
-      if (r.code !== 0 && errors.size === 0) {
-        for (const op of rest) failed.set(op.key, errorFor(op, `ip -batch exited ${r.code}: ${r.stderr.trim()}`));
-      }
-      for (const [line, message] of errors) {
-        const op = rest[line - 1];
-        if (op === undefined) continue;
-        if (op.action === 'remove' && isAlreadyGone(message)) continue;
-        failed.set(op.key, errorFor(op, message));
-      }
-    }
+    // The two batches are independent (the sysctls of a tap do not need its routes and the other
+    // way round), so they run at the same time; except when a tap is released, where its sysctls
+    // must be reset before its mark is cleared (plan order).
+    const releases = rest.some((op) => op.kind === 'link' && op.action === 'remove');
+    const runSysctls = () => (sysctls.length > 0 ? this.#applySysctls(sysctls, failed) : Promise.resolve(0));
+    const runBatch = () => (rest.length > 0 ? this.#applyBatch(rest, failed) : Promise.resolve(0));
+    let commands: number;
+    if (releases) commands = (await runSysctls()) + (await runBatch());
+    else commands = (await Promise.all([runSysctls(), runBatch()])).reduce((a, b) => a + b, 0);
     return { failed, commands };
+  }
+
+  async #applySysctls(ops: readonly Extract<PlanOp, { kind: 'sysctl' }>[], failed: Map<string, DataplaneError>): Promise<number> {
+    let script: string;
+    try {
+      script = sysctlWriteScript(ops);
+    } catch (e) {
+      for (const op of ops) failed.set(op.key, errorFor(op, e instanceof Error ? e.message : String(e)));
+      return 0;
+    }
+    const r = await this.#runner.run(['sh', '-s'], { purpose: 'write', input: script });
+    if (r.code !== 0) {
+      for (const op of ops) failed.set(op.key, errorFor(op, `sh exited ${r.code}: ${r.stderr.trim()}`));
+      return 1;
+    }
+    for (const i of parseSysctlWriteFailures(r.stdout)) {
+      const op = ops[i];
+      if (op !== undefined) failed.set(op.key, errorFor(op, `cannot write /proc/sys/${op.path}`));
+    }
+    return 1;
+  }
+
+  async #applyBatch(ops: readonly Exclude<PlanOp, { kind: 'sysctl' }>[], failed: Map<string, DataplaneError>): Promise<number> {
+    const lines = ops.map((op) => batchLine(op, this.#proto));
+    const r = await this.#runner.run(['ip', '-force', '-batch', '-'], { purpose: 'write', input: `${lines.join('\n')}\n` });
+    const errors = parseBatchErrors(r.stderr);
+    if (r.code !== 0 && errors.size === 0) {
+      for (const op of ops) failed.set(op.key, errorFor(op, `ip -batch exited ${r.code}: ${r.stderr.trim()}`));
+    }
+    for (const [line, message] of errors) {
+      const op = ops[line - 1];
+      if (op === undefined) continue;
+      if (op.action === 'remove' && isAlreadyGone(message)) continue;
+      failed.set(op.key, errorFor(op, message));
+    }
+    return 1;
   }
 
   async applyFirewall(script: string): Promise<void> {

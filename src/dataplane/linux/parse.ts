@@ -150,6 +150,9 @@ function parseAddrLine(rest: string, deleted: boolean): KernelEvent | undefined 
 const ROUTE_VALUE_KEYS = new Set(['scope', 'src', 'weight', 'pref', 'expires', 'realm', 'realms', 'mtu', 'advmss', 'rtt', 'rttvar', 'hoplimit', 'initcwnd', 'initrwnd', 'quickack', 'features', 'congctl', 'from', 'tos', 'dsfield', 'nhid', 'encap', 'ttl-propagate', 'error', 'cache', 'window', 'ssthresh', 'cwnd', 'reordering', 'rto_min', 'fastopen_no_cookie', 'as', 'to']);
 
 function parseRouteLine(rest: string, deleted: boolean, proto: number): KernelEvent | undefined {
+  // most route events are the kernel's own (local, broadcast, multicast routes in table local)
+  // for every interface that comes up: skip them before tokenizing
+  if (rest.includes(' table ') && !rest.includes(' table main ')) return undefined;
   const tokens = rest.replace(/\\/g, ' ').split(/\s+/).filter((t) => t !== '');
   let i = 0;
   if (tokens[0] !== undefined && ROUTE_TYPES.has(tokens[0])) {
@@ -197,6 +200,7 @@ function parseRouteLine(rest: string, deleted: boolean, proto: number): KernelEv
 }
 
 function parseNeighLine(rest: string, deleted: boolean): KernelEvent | undefined {
+  if (rest.endsWith('NOARP ') || rest.endsWith('NOARP')) return undefined; // multicast entries
   const tokens = rest.replace(/\\/g, ' ').split(/\s+/).filter((t) => t !== '');
   let proxy = false;
   if (tokens[0] === 'proxy') {

@@ -90,7 +90,7 @@ export class CountingRunner implements CommandRunner {
   writes = 0;
   spawns = 0;
   /** argv of each command, with its purpose */
-  readonly log: { purpose: 'read' | 'write' | 'spawn'; argv: readonly string[]; inputLines: number }[] = [];
+  readonly log: { purpose: 'read' | 'write' | 'spawn'; argv: readonly string[]; inputLines: number; inputHead: string }[] = [];
 
   constructor(inner: CommandRunner) {
     this.inner = inner;
@@ -110,13 +110,14 @@ export class CountingRunner implements CommandRunner {
   run(argv: readonly string[], opts: RunOptions): Promise<CommandResult> {
     if (opts.purpose === 'read') this.reads++;
     else this.writes++;
-    this.log.push({ purpose: opts.purpose, argv, inputLines: opts.input === undefined ? 0 : opts.input.split('\n').filter((l) => l !== '').length });
+    const input = opts.input ?? '';
+    this.log.push({ purpose: opts.purpose, argv, inputLines: input.split('\n').filter((l) => l !== '').length, inputHead: input.slice(0, 400) });
     return this.inner.run(argv, opts);
   }
 
   spawn(argv: readonly string[]): ChildProcess {
     this.spawns++;
-    this.log.push({ purpose: 'spawn', argv, inputLines: 0 });
+    this.log.push({ purpose: 'spawn', argv, inputLines: 0, inputHead: '' });
     return this.inner.spawn(argv);
   }
 }

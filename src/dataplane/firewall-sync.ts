@@ -1,0 +1,151 @@
+// Keeps lagless's nftables tables equal to the firewall generator's ruleset for the desired ports,
+// and says which spec of each port the rules in force were built from: a port is only wired with
+// a spec its anti-spoofing rules cover (security fails closed, style.md 11).
+//
+// The ruleset is regenerated only when the desired port set changed (or drift was found); it is
+// applied with one `nft -f` (atomic). The applied script carries its hash in a marker counter, so
+// a restarted agent recognises a ruleset that is already right and applies nothing.
+import type { PortSpec } from './port.js';
+import type { FirewallTable, Kernel } from './kernel.js';
+import type { WirablePort } from './validate.js';
+import type { Logger } from './logger.js';
+import type { BackoffTracker } from './backoff.js';
+import { DataplaneError } from './errors.js';
+import { listingHasMarker, markScript } from './ruleset-marker.js';
+import { buildFirewallRuleset, type FirewallOptions } from './firewall/index.js';
+
+export const FIREWALL_KEY = 'firewall';
+
+export type FirewallOutcome = 'applied' | 'unchanged' | 'failed' | 'held' | 'waiting-sync' | 'off';
+
+export interface PortProblem {
+  readonly code: string;
+  readonly message: string;
+  readonly key?: string;
+}
+
+export class FirewallSync {
+  readonly #kernel: Kernel;
+  readonly #opts: FirewallOptions | false;
+  readonly #backoff: BackoffTracker;
+  readonly #log: Logger;
+  /** hash of the script in force (applied by us, or found by its marker) */
+  #hash: string | undefined;
+  #tables: readonly FirewallTable[];
+  /** stateless listing taken at the first read after an apply: drift is any difference from it */
+  #baseline: string | undefined;
+  /** listing read before this instance applied anything (a restart adopts it when its marker matches) */
+  #found: string | undefined;
+  #dirty = false;
+  /** ports version the rules in force were built from */
+  #version = -1;
+  /** id -> the validated port the rules in force were built from (ports the firewall did not close) */
+  #ports = new Map<string, WirablePort>();
+  /** id -> why the firewall closed the port */
+  #closed = new Map<string, PortProblem>();
+  /** bumped whenever #ports changes */
+  generation = 0;
+
+  constructor(kernel: Kernel, opts: FirewallOptions | false, backoff: BackoffTracker, log: Logger) {
+    this.#kernel = kernel;
+    this.#opts = opts;
+    this.#backoff = backoff;
+    this.#log = log;
+    this.#tables = opts === false ? [] : markScript(buildFirewallRuleset([], opts).script).tables;
+  }
+
+  get enabled(): boolean {
+    return this.#opts !== false;
+  }
+
+  get tables(): readonly FirewallTable[] {
+    return this.#tables;
+  }
+
+  /** A fresh listing of the tables (undefined: missing); marks drift for the next sync. */
+  observe(listing: string | undefined): void {
+    if (this.#hash === undefined) {
+      this.#found = listing;
+      return;
+    }
+    if (listing === undefined) {
+      this.#log.warn('firewall tables missing: re-applying', { code: 'ERR_DP_FIREWALL', tables: this.#tables });
+      this.#dirty = true;
+    } else if (this.#baseline === undefined) {
+      if (listingHasMarker(listing, this.#hash)) this.#baseline = listing;
+      else {
+        this.#log.warn('firewall tables are not the ruleset lagless applied: re-applying', { code: 'ERR_DP_FIREWALL' });
+        this.#dirty = true;
+      }
+    } else if (listing !== this.#baseline) {
+      this.#log.warn('firewall tables changed by hand: re-applying', { code: 'ERR_DP_FIREWALL' });
+      this.#dirty = true;
+      this.#baseline = undefined;
+    }
+  }
+
+  /**
+   * Brings the ruleset in line with `specs` (all desired ports, sorted by id) when `version`
+   * changed or drift was seen. `usable` are the ports the dataplane may wire.
+   */
+  async sync(specs: readonly PortSpec[], usable: ReadonlyMap<string, WirablePort>, version: number, inSync: boolean, now: number): Promise<FirewallOutcome> {
+    if (this.#opts === false) return 'off';
+    if (!inSync) return 'waiting-sync';
+    if (this.#version === version && !this.#dirty) return 'unchanged';
+    if (this.#backoff.held(FIREWALL_KEY, now)) return 'held';
+    let outcome: FirewallOutcome = 'applied';
+    let built;
+    try {
+      built = buildFirewallRuleset(specs, this.#opts);
+      const marked = markScript(built.script);
+      const adopt = this.#hash === undefined && this.#found !== undefined && listingHasMarker(this.#found, marked.hash);
+      if (!this.#dirty && (this.#hash === marked.hash || adopt)) {
+        if (adopt) this.#baseline = this.#found;
+        outcome = 'unchanged';
+      } else {
+        await this.#kernel.applyFirewall(marked.script);
+        this.#baseline = undefined;
+      }
+      this.#hash = marked.hash;
+      this.#tables = marked.tables;
+      this.#found = undefined;
+      this.#dirty = false;
+      this.#version = version;
+      this.#backoff.succeed(FIREWALL_KEY);
+    } catch (err) {
+      const e = err instanceof DataplaneError ? err : new DataplaneError('ERR_DP_FIREWALL', `firewall: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      const f = this.#backoff.fail(FIREWALL_KEY, e, now);
+      this.#log.error('firewall apply failed; the previous ruleset stays in force', { code: e.code, attempts: f.attempts, retryInMs: f.retryAt - now, error: e.message });
+      return 'failed';
+    }
+    const closedIds = new Set<string>();
+    this.#closed = new Map();
+    for (const p of built.ports) if (p.mode === 'closed') for (const id of p.portId.split(',')) closedIds.add(id);
+    for (const e of built.errors) {
+      if (e.portId === undefined) continue;
+      closedIds.add(e.portId);
+      if (!this.#closed.has(e.portId)) this.#closed.set(e.portId, { code: 'ERR_DP_PORT_FIREWALL', message: `${e.code}: ${e.message}` });
+    }
+    this.#ports = new Map();
+    for (const [id, port] of usable) {
+      if (!closedIds.has(id)) this.#ports.set(id, port);
+      else if (!this.#closed.has(id)) this.#closed.set(id, { code: 'ERR_DP_PORT_FIREWALL', message: 'the firewall closed this port' });
+    }
+    this.generation++;
+    return outcome;
+  }
+
+  /** The port to wire for `id`, or the problem that keeps it unwired, or undefined (wait). */
+  resolve(id: string, port: WirablePort, outcome: FirewallOutcome): WirablePort | PortProblem | undefined {
+    if (this.#opts === false) return port;
+    const inForce = this.#ports.get(id);
+    if (inForce !== undefined) return inForce;
+    const closed = this.#closed.get(id);
+    if (closed !== undefined) return closed;
+    if (outcome === 'failed' || outcome === 'held') {
+      const f = this.#backoff.get(FIREWALL_KEY);
+      return { code: 'ERR_DP_FIREWALL', message: f?.error.message ?? 'firewall not applied', key: FIREWALL_KEY };
+    }
+    return undefined;
+  }
+}
