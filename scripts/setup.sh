@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the integration tests, benchmarks and lab start for real.
 APT_PACKAGES=(frr bird2 gobgpd exabgp iproute2 nftables iputils-ping tcpdump dnsmasq python3-scapy procps)
-# Neutron side (lab/openstack, networking-lagless): RabbitMQ + neutron-server (Zed) started by the
-# tests themselves (package installs start no services here), the CLI, and Neutron's unit-test base.
-APT_PACKAGES+=(rabbitmq-server neutron-server python3-neutron python3-openstackclient python3-oslotest)
+# Neutron side (lab/openstack, networking-lagless): RabbitMQ, MariaDB and neutron-server (Zed),
+# started by the tests themselves (package installs start no services here), the CLI, and
+# Neutron's unit-test base.
+APT_PACKAGES+=(rabbitmq-server mariadb-server neutron-server python3-neutron python3-pymysql python3-openstackclient python3-oslotest)
 
 if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"

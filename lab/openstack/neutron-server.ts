@@ -1,17 +1,20 @@
 // A private neutron-server for one test run, with networking-lagless's drivers: Debian's Neutron
-// 21 (Zed), noauth, ML2 with type driver `routed` and mechanism driver `lagless`, SQLite, API on a
-// free loopback port, RPC through the given RabbitMQ. Everything lives in the scope's temp dir.
+// 21 (Zed), noauth, ML2 with type driver `routed` and mechanism driver `lagless`, API on a free
+// loopback port, RPC through the given RabbitMQ, a fresh database on the given MariaDB. Its
+// config, log and egg-info live in the scope's temp dir.
 //
-//   const rabbit = await startRabbit(scope);
-//   const neutron = await startNeutronServer(scope, { rabbit });   // API + RPC consumers ready
+//   const [rabbit, db] = await Promise.all([startRabbit(scope), startMariadb(scope)]);
+//   const neutron = await startNeutronServer(scope, { rabbit, db });   // API + RPC consumers ready
+//   (or: const { rabbit, db, neutron } = await startOpenStack(scope);)
 //   neutron.endpoint                                               // http://127.0.0.1:PORT
 //   await openstack(neutron, ['network', 'agent', 'list']);        // see openstack-cli.ts
 //   await neutron.stop();                                          // SIGTERM, then SIGKILL the rest, by pid
 //
-// Neutron's alembic migrations do not run on SQLite: the schema is created from the models
-// (neutron.db.migration.models.head) and stamped at heads, in one Python process. The drivers load
-// through their entry points from an egg-info generated into the state dir (PYTHONPATH), so the
-// system's site-packages are never touched.
+// The schema is created from the models and stamped at heads (create_neutron_db.py), much faster
+// than Neutron's migrations. Workers: the API in the main process, one RPC worker that also takes
+// the state reports (rpc_state_report_workers = 0), and Neutron's periodic worker.
+// The drivers load through their entry points from an egg-info generated into the state dir
+// (PYTHONPATH), so the system's site-packages are never touched.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -20,6 +23,7 @@ import type { LabScope } from '../netns.js';
 import { isRunning, killPid, LabError, run, stopPid, waitFor } from '../proc.js';
 import { descendants } from './children.js';
 import { freePort } from './free-port.js';
+import type { Mariadb } from './mariadb.js';
 import type { Rabbit } from './rabbit.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -44,6 +48,8 @@ export interface NeutronServer {
 
 export interface NeutronServerOptions {
   readonly rabbit: Pick<Rabbit, 'transportUrl' | 'url'>;
+  /** the server the `neutron` database is created on (it must not exist yet) */
+  readonly db: Pick<Mariadb, 'createDatabase' | 'sqlalchemyUrl'>;
   /** extra lines appended to neutron.conf (later sections win in oslo.config) */
   readonly extraConfig?: string;
   /** how long to wait for the API and the RPC consumers; default 90 s */
@@ -57,7 +63,9 @@ export async function startNeutronServer(scope: LabScope, opts: NeutronServerOpt
   const port = await freePort();
   const logFile = join(dir, 'neutron-server.log');
   const conf = join(dir, 'neutron.conf');
-  writeFileSync(conf, neutronConf({ dir, port, transportUrl: opts.rabbit.transportUrl, logFile, debug: opts.debug ?? false }) + (opts.extraConfig ?? ''));
+  await opts.db.createDatabase('neutron');
+  const database = opts.db.sqlalchemyUrl('neutron');
+  writeFileSync(conf, neutronConf({ dir, port, transportUrl: opts.rabbit.transportUrl, database, logFile, debug: opts.debug ?? false }) + (opts.extraConfig ?? ''));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     HOME: dir,
@@ -67,8 +75,8 @@ export async function startNeutronServer(scope: LabScope, opts: NeutronServerOpt
 
   // The drivers' entry points: networking_lagless.egg-info in the state dir.
   await run([PYTHON, '-c', 'import setuptools; setuptools.setup()', '-q', 'egg_info', '--egg-base', dir], { cwd: NETWORKING_LAGLESS_DIR, env });
-  // The schema, from the models, stamped at heads (alembic's migrations do not run on SQLite).
-  await run([PYTHON, '-c', CREATE_DB, conf], { env, timeoutMs: 120_000 });
+  // The schema, from the models, stamped at heads.
+  await run([PYTHON, join(import.meta.dirname, 'create_neutron_db.py'), conf], { env, timeoutMs: 120_000 });
 
   const outFile = join(dir, 'stdout.log');
   const fd = openSync(outFile, 'a');
@@ -133,6 +141,8 @@ export async function startNeutronServer(scope: LabScope, opts: NeutronServerOpt
     await stop();
     throw e;
   }
+  // Known to the scope too, so an interrupted run (signal, exit hook) kills the workers as well.
+  for (const w of descendants(pid)) scope.trackPid(w, 'neutron-server worker');
 
   return { endpoint, port, dir, pid, configFiles: [conf], logTail, log: () => readText(logFile), stop };
 }
@@ -154,7 +164,7 @@ async function consumers(url: string, queue: string): Promise<number> {
   }
 }
 
-function neutronConf(o: { dir: string; port: number; transportUrl: string; logFile: string; debug: boolean }): string {
+function neutronConf(o: { dir: string; port: number; transportUrl: string; database: string; logFile: string; debug: boolean }): string {
   return `# generated by lab/openstack/neutron-server.ts
 [DEFAULT]
 core_plugin = ml2
@@ -165,7 +175,7 @@ bind_port = ${o.port}
 api_paste_config = ${API_PASTE}
 api_workers = 0
 rpc_workers = 1
-rpc_state_report_workers = 1
+rpc_state_report_workers = 0
 state_path = ${o.dir}
 transport_url = ${o.transportUrl}
 notify_nova_on_port_status_changes = false
@@ -175,7 +185,7 @@ log_file = ${o.logFile}
 use_stderr = false
 
 [database]
-connection = sqlite:///${o.dir}/neutron.sqlite
+connection = ${o.database}
 
 [oslo_concurrency]
 lock_path = ${o.dir}/lock
@@ -187,17 +197,3 @@ mechanism_drivers = lagless
 extension_drivers = port_security
 `;
 }
-
-const CREATE_DB = `
-import sys
-from sqlalchemy import create_engine
-from neutron.db.migration.models import head
-from neutron.db.migration import cli
-conf = sys.argv[1]
-import configparser
-p = configparser.ConfigParser()
-p.read(conf)
-head.get_metadata().create_all(create_engine(p['database']['connection']))
-sys.argv = ['neutron-db-manage', '--config-file', conf, 'stamp', 'heads']
-cli.main()
-`;

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LabScope } from '../../../lab/netns.js';
 import { waitFor } from '../../../lab/proc.js';
-import { openstack, openstackJson, startNeutronServer, startRabbit, type NeutronServer, type Rabbit } from '../../../lab/openstack/index.js';
+import { openstack, openstackJson, startOpenStack, type NeutronServer, type Rabbit } from '../../../lab/openstack/index.js';
 import { NeutronAgentRpc } from './agent-rpc.js';
 import { AmqpConnection } from './amqp.js';
 import { NeutronError } from './errors.js';
@@ -24,11 +24,9 @@ const connectionEvents: string[] = [];
 before(async () => {
   scope = await LabScope.create('neutron');
   const t0 = Date.now();
-  rabbit = await startRabbit(scope);
-  const t1 = Date.now();
-  neutron = await startNeutronServer(scope, { rabbit });
-  console.log(`# rabbitmq ready in ${t1 - t0} ms, neutron-server (API + RPC) in ${Date.now() - t1} ms`);
-  rpc = new NeutronAgentRpc({ url: rabbit.url, host: HOST, callTimeoutMs: 20_000 });
+  ({ rabbit, neutron } = await startOpenStack(scope));
+  console.log(`# RabbitMQ + MariaDB + neutron-server (API and RPC) ready in ${Date.now() - t0} ms`);
+  rpc = new NeutronAgentRpc({ url: rabbit.url, host: HOST, callTimeoutMs: 20_000, reportIntervalMs: 1000 });
   rpc.on('notification', (n) => notifications.push(n));
   rpc.on('message-error', (e) => messageErrors.push(e));
   rpc.on('disconnected', () => connectionEvents.push('disconnected'));
@@ -43,6 +41,7 @@ after(async () => {
 });
 
 interface Agent {
+  ID: string;
   Host: string;
   'Agent Type': string;
   Alive: boolean | string;
@@ -57,14 +56,17 @@ interface Port {
   fixed_ips: { ip_address: string; subnet_id: string }[];
 }
 
-test('the agent reports state with start_flag and shows up alive as a Lagless agent', { timeout: 60_000 }, async () => {
+test('report_state on a timer: first report (start_flag) makes the agent new, then alive; shown as a Lagless agent', { timeout: 60_000 }, async () => {
+  const reports: string[] = [];
+  const reportErrors: Error[] = [];
+  rpc.on('report', (s) => reports.push(s));
+  rpc.on('report-error', (e) => reportErrors.push(e));
   let t = Date.now();
-  const status = await rpc.reportState({ devices: 0, bgp_peers: { '192.0.2.0': 'Established', '192.0.2.2': 'Active' } });
-  console.log(`# first report_state: ${Date.now() - t} ms`);
-  assert.equal(status, 'new');
-  t = Date.now();
-  assert.equal(await rpc.reportState({ devices: 0, bgp_peers: {} }), 'alive');
-  console.log(`# second report_state: ${Date.now() - t} ms`);
+  rpc.startReporting(() => ({ devices: 0, bgp_peers: { '192.0.2.0': 'Established', '192.0.2.2': 'Active' } }));
+  await waitFor(() => reports.length >= 2, { timeoutMs: 20_000, what: 'two state reports' });
+  console.log(`# two timed report_state round trips: ${Date.now() - t} ms`);
+  assert.deepEqual(reports.slice(0, 2), ['new', 'alive']);
+  assert.deepEqual(reportErrors, []);
   t = Date.now();
   const agents = await openstackJson<Agent[]>(neutron, ['network', 'agent', 'list', '--host', HOST]);
   console.log(`# openstack network agent list: ${Date.now() - t} ms`);
@@ -73,8 +75,8 @@ test('the agent reports state with start_flag and shows up alive as a Lagless ag
   assert.equal(a['Agent Type'], 'Lagless agent');
   assert.equal(a.Binary, 'lagless-agent');
   assert.ok(a.Alive === true || a.Alive === ':-)', `alive: ${String(a.Alive)}`);
-  const shown = await openstackJson<{ configuration: Record<string, unknown> }>(neutron, ['network', 'agent', 'show', (a as unknown as { ID: string }).ID]);
-  assert.deepEqual(shown.configuration, { devices: 0, bgp_peers: {} });
+  const shown = await openstackJson<{ configuration: Record<string, unknown> }>(neutron, ['network', 'agent', 'show', a.ID]);
+  assert.deepEqual(shown.configuration, { devices: 0, bgp_peers: { '192.0.2.0': 'Established', '192.0.2.2': 'Active' } });
 });
 
 test('a port on a routed network bound to hv-test: vif tap, details mapped, ACTIVE after update_device_up, port_delete fanout on delete', { timeout: 120_000 }, async () => {
