@@ -25,7 +25,8 @@ export {
   EXTENDED_MAX_MESSAGE_LENGTH,
   HEADER_LENGTH,
 } from './header.js';
-export { isEndOfRib, endOfRib, attributesLength } from './update.js';
+export { isEndOfRib, endOfRib } from './end-of-rib.js';
+export { attributesLength } from './attributes-encode.js';
 export { prefixKey, parsePrefix, formatPrefix, nlriLength } from './nlri.js';
 export { AS_TRANS } from './as-path.js';
 export {

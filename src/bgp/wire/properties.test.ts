@@ -10,7 +10,7 @@ import { formatPrefix, nlriLength, parsePrefix, prefixKey } from './nlri.js';
 import { ADD_PATH_CONTEXT, EXTENDED_CONTEXT } from './test-corpus.js';
 import type { AsPathSegment, Capability, CodecContext, MpReach, MpUnreach, OpenMessage, PathAttributes, Prefix, RawAttribute, UpdateMessage } from './types.js';
 import { DEFAULT_CONTEXT, familyKey, MODERN_CONTEXT } from './types.js';
-import { attributesLength } from './update.js';
+import { attributesLength } from './attributes-encode.js';
 
 const RUNS = 1500;
 const CONTEXTS: readonly [string, CodecContext][] = [

@@ -7,7 +7,7 @@ import { formatPrefix, parsePrefix, prefixKey } from './nlri.js';
 import { EXTENDED_CONTEXT, toHex, updateFrame, wireError } from './test-corpus.js';
 import type { CodecContext, UpdateMessage } from './types.js';
 import { DEFAULT_CONTEXT, MODERN_CONTEXT } from './types.js';
-import { attributesLength, endOfRib, isEndOfRib } from './update.js';
+import { isEndOfRib } from './end-of-rib.js';
 
 const ORIGIN = '40 01 01 00';
 const AS_PATH = '40 02 06 02 01 0000fde9';
@@ -227,20 +227,6 @@ test('encoding for a 2-octet session writes AS_TRANS plus AS4_PATH/AS4_AGGREGATO
   assert.ok(!toHex(encodeMessage(u, MODERN_CONTEXT)).includes('c011'));
 });
 
-test('End-of-RIB markers (RFC 4724 §2)', () => {
-  assert.equal(toHex(encodeMessage(endOfRib(1, 1), MODERN_CONTEXT)), toHex(updateFrame('', '', '')));
-  assert.deepEqual(isEndOfRib(decode(updateFrame('', '', ''))), { afi: 1, safi: 1 });
-  const v6 = decode(encodeMessage(endOfRib(2, 1), MODERN_CONTEXT));
-  assert.deepEqual(isEndOfRib(v6), { afi: 2, safi: 1 });
-  // FRR writes the IPv6 marker with a 1-octet attribute length: still End-of-RIB, and re-encoded as received
-  const frr = updateFrame('', '80 0f 03 0002 01', '');
-  assert.deepEqual(isEndOfRib(decode(frr)), { afi: 2, safi: 1 });
-  assert.equal(toHex(encodeMessage(decode(frr), MODERN_CONTEXT)), toHex(frr));
-  assert.equal(isEndOfRib(decode(updateFrame(WITHDRAWN, '', ''))), undefined);
-  assert.equal(isEndOfRib(decode(updateFrame('', '80 0f 06 0002 01 10 2001', ''))), undefined);
-  assert.equal(isEndOfRib(decode(updateFrame('', ORIGIN, ''))), undefined);
-});
-
 test('a received attribute layout (order, extended lengths) is kept so the bytes re-encode exactly', () => {
   // MP_REACH first with a 2-octet length, AS_PATH with a 2-octet length, MED last: FRR's way
   const attrs = MP_REACH + '40 01 01 00' + '50 02 0006 02 01 0000fde9' + '80 04 04 00000000';
@@ -250,11 +236,6 @@ test('a received attribute layout (order, extended lengths) is kept so the bytes
   assert.equal(toHex(encodeMessage(u, MODERN_CONTEXT)), toHex(bytes));
   // the default layout needs no record
   assert.equal(decode(encodeMessage({ ...u, attributeLayout: undefined } as UpdateMessage, MODERN_CONTEXT)).attributeLayout, undefined);
-});
-
-test('attributesLength is the encoded Total Path Attribute Length', () => {
-  const u = decode(updateFrame('', BASE + MP_REACH + 'c0 08 04 fde80001', NLRI));
-  assert.equal(attributesLength(u.attributes, MODERN_CONTEXT), (BASE + MP_REACH + 'c0 08 04 fde80001').replace(/ /g, '').length / 2);
 });
 
 test('encoding errors: what cannot be sent is refused with a coded error', () => {

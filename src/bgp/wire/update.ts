@@ -1,4 +1,4 @@
-// UPDATE (RFC 4271 §4.3) with RFC 7606 error handling, and End-of-RIB markers (RFC 4724 §2).
+// UPDATE (RFC 4271 §4.3) with RFC 7606 error handling.
 //
 // Decoding order: the withdrawn routes and NLRI fields first (they are located by the two length
 // fields alone, so a broken attribute cannot hide them), then the attributes through the table.
@@ -7,6 +7,7 @@
 // attribute-discard drops the attribute and reports it in `discarded`.
 import { mergeAs4Path, AS_TRANS } from './as-path.js';
 import { AttrInput } from './attr-input.js';
+import { encodeAttributes } from './attributes-encode.js';
 import {
   alwaysExtendedLength,
   ATTR_AS4_AGGREGATOR,
@@ -18,8 +19,6 @@ import {
   ATTR_ORIGIN,
   ATTRIBUTES,
   canonicalRank,
-  DESCRIPTORS_IN_ORDER,
-  type AttributeDescriptor,
   type DecodeState,
   FLAG_EXTENDED_LENGTH,
   FLAG_OPTIONAL,
@@ -28,7 +27,6 @@ import {
 } from './attributes.js';
 import {
   BgpWireError,
-  encodeError,
   UPDATE_ATTR_FLAGS,
   UPDATE_INVALID_NETWORK,
   UPDATE_MALFORMED_ATTR_LIST,
@@ -39,8 +37,8 @@ import {
 } from './errors.js';
 import { decodeIpv4Nlri, encodePrefix } from './nlri.js';
 import type { CodecContext, PathAttributes, Prefix, RawAttribute, UpdateMessage } from './types.js';
-import { AFI_IPV4, SAFI_UNICAST } from './types.js';
-import { Writer } from './writer.js';
+import { AFI_IPV4 } from './types.js';
+import type { Writer } from './writer.js';
 
 const IPV4_UNICAST = '1/1';
 
@@ -241,77 +239,6 @@ function isWritten(type: number, attrs: PathAttributes, ctx: CodecContext): bool
 
 // ---------------------------------------------------------------- encoding
 
-interface Item {
-  readonly type: number;
-  readonly desc?: AttributeDescriptor;
-  readonly raw?: RawAttribute;
-}
-
-function presentAttributes(attrs: PathAttributes, ctx: CodecContext): Item[] {
-  const items: Item[] = [];
-  for (const desc of DESCRIPTORS_IN_ORDER) if (desc.present(attrs, ctx)) items.push({ type: desc.type, desc });
-  for (const raw of attrs.unknown ?? []) {
-    if (ATTRIBUTES[raw.type] !== undefined || items.some((i) => i.type === raw.type)) {
-      throw encodeError('ERR_BGP_ENCODE_ATTRIBUTE', `unknown attribute list holds type ${raw.type}, which is known or repeated`);
-    }
-    if ((raw.flags & FLAG_OPTIONAL) === 0) throw encodeError('ERR_BGP_ENCODE_ATTRIBUTE', `uninterpreted attribute ${raw.type} must be optional (flags 0x${raw.flags.toString(16)})`);
-    items.push({ type: raw.type, raw });
-  }
-  return items;
-}
-
-/** Writes the path attributes: those in `layout` first, in its order, then the rest in the default order. */
-export function encodeAttributes(w: Writer, attrs: PathAttributes, ctx: CodecContext, layout?: UpdateMessage['attributeLayout']): void {
-  const items = presentAttributes(attrs, ctx);
-  if (layout === undefined) {
-    // known ones are already in the default order; only uninterpreted ones need placing
-    if (attrs.unknown !== undefined) items.sort((a, b) => canonicalRank(a.type) - canonicalRank(b.type));
-    for (const item of items) writeAttribute(w, item, attrs, ctx, undefined);
-    return;
-  }
-  const position = (t: number) => {
-    const i = layout.findIndex((e) => e.type === t);
-    return i === -1 ? 1000 + canonicalRank(t) : i;
-  };
-  items.sort((a, b) => position(a.type) - position(b.type));
-  for (const item of items) writeAttribute(w, item, attrs, ctx, layout.find((e) => e.type === item.type)?.flags);
-}
-
-function writeAttribute(w: Writer, item: Item, attrs: PathAttributes, ctx: CodecContext, layoutFlags: number | undefined): void {
-  const at = w.pos;
-  w.u8(0);
-  w.u8(item.type);
-  w.u16(0);
-  const valueStart = w.pos;
-  if (item.desc) item.desc.encode(w, attrs, ctx);
-  else w.bytes(item.raw!.value);
-  const length = w.pos - valueStart;
-  let flags: number;
-  if (item.raw) {
-    const f = item.raw.flags & ~FLAG_EXTENDED_LENGTH;
-    flags = f & FLAG_TRANSITIVE ? f | FLAG_PARTIAL : f; // passed through: RFC 4271 §5 sets Partial
-  } else {
-    flags = item.desc!.flags | ((layoutFlags ?? 0) & FLAG_PARTIAL);
-  }
-  const extended = length > 255 || (layoutFlags === undefined ? alwaysExtendedLength(item.type) : (layoutFlags & FLAG_EXTENDED_LENGTH) !== 0);
-  if (extended) {
-    flags |= FLAG_EXTENDED_LENGTH;
-    w.patchU16(at + 2, length, 'attribute length');
-  } else {
-    w.shiftLeft(valueStart);
-    w.patchU8(at + 2, length);
-  }
-  w.patchU8(at, flags);
-}
-
-/** Encoded size of the path attributes (the Total Path Attribute Length) on a session with `ctx`. */
-export function attributesLength(attrs: PathAttributes, ctx: CodecContext): number {
-  const w = sizing.reset();
-  encodeAttributes(w, attrs, ctx);
-  return w.pos;
-}
-const sizing = new Writer(1024);
-
 /** Writes an UPDATE body (after the header). */
 export function encodeUpdate(w: Writer, u: UpdateMessage, ctx: CodecContext): void {
   const addPath = ctx.addPathSend.has(IPV4_UNICAST);
@@ -324,23 +251,4 @@ export function encodeUpdate(w: Writer, u: UpdateMessage, ctx: CodecContext): vo
   encodeAttributes(w, u.attributes, ctx, u.attributeLayout);
   w.patchU16(attrsAt, w.pos - attrsAt - 2, 'total path attribute length');
   for (const p of u.nlri) encodePrefix(w, p, AFI_IPV4, addPath);
-}
-
-// ---------------------------------------------------------------- End-of-RIB (RFC 4724 §2)
-
-/** The family an End-of-RIB marker is for, or undefined when the UPDATE is not one. */
-export function isEndOfRib(u: UpdateMessage): { afi: number; safi: number } | undefined {
-  if (u.withdrawn.length > 0 || u.nlri.length > 0) return undefined;
-  const a = u.attributes;
-  let keys = 0;
-  for (const k in a) if (a[k as keyof PathAttributes] !== undefined) keys++;
-  if (keys === 0) return { afi: AFI_IPV4, safi: SAFI_UNICAST };
-  if (keys === 1 && a.mpUnreach !== undefined && a.mpUnreach.withdrawn.length === 0) return { afi: a.mpUnreach.afi, safi: a.mpUnreach.safi };
-  return undefined;
-}
-
-/** The End-of-RIB marker for a family: an empty UPDATE for IPv4 unicast, else an empty MP_UNREACH_NLRI. */
-export function endOfRib(afi: number, safi: number): UpdateMessage {
-  if (afi === AFI_IPV4 && safi === SAFI_UNICAST) return { type: 'update', withdrawn: [], attributes: {}, nlri: [] };
-  return { type: 'update', withdrawn: [], attributes: { mpUnreach: { afi, safi, withdrawn: [] } }, nlri: [] };
 }
