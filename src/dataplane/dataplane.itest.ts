@@ -206,7 +206,7 @@ test('a tap that appears later is wired from its link event', async () => {
   assert.equal(dp.portStatus(portC)?.state, 'wired');
 });
 
-test('drift: lagless\'s route, neighbour entry and gateway deleted by hand come back within 1 s (monitor events, no sweep)', async () => {
+test('drift: lagless\'s route, neighbour entry, gateway, a tap set down come back within 1 s (monitor events, no sweep)', async () => {
   const t0 = performance.now();
   await hv.ip(['route', 'del', '10.0.0.20/32', 'proto', PROTO, 'metric', '20']);
   await hv.ip(['-6', 'route', 'del', '2001:db8::14/128', 'proto', PROTO, 'metric', '20']);
@@ -221,6 +221,27 @@ test('drift: lagless\'s route, neighbour entry and gateway deleted by hand come 
   await hv.ip(['route', 'replace', '10.0.0.20/32', 'dev', tapA, 'proto', PROTO, 'metric', '20']);
   await waitFor(async () => (await hv.ip(['route', 'show', '10.0.0.20/32', 'proto', PROTO])).includes(tapB), { timeoutMs: 1000, intervalMs: 10, what: 'changed route repaired' });
   await vmA.run(['ping', '-c', '1', '-W', '2', '10.0.0.20']);
+
+  // a tap set down by hand: the kernel drops its IPv4 routes without a route event, and its
+  // neighbour entries and fe80::1; its link event brings it up again with all of them
+  const t1 = performance.now();
+  await hv.ip(['link', 'set', tapB, 'down']);
+  await waitFor(
+    async () => {
+      const link = JSON.parse(await hv.ip(['-json', 'link', 'show', 'dev', tapB])) as { flags: string[] }[];
+      return (
+        link[0]?.flags.includes('UP') === true &&
+        (await routeExists('10.0.0.20/32', '-4')) &&
+        (await routeExists('2001:db8::14/128', '-6')) &&
+        (await hv.ip(['-6', 'addr', 'show', 'dev', tapB])).includes('fe80::1/64') &&
+        (await hv.ip(['neigh', 'show', '10.0.0.20', 'dev', tapB])).includes('PERMANENT')
+      );
+    },
+    { timeoutMs: 1000, intervalMs: 10, what: 'tap up again with routes, neighbours and fe80::1' },
+  );
+  console.log(`# tap set down by hand: up and rewired after ${(performance.now() - t1).toFixed(1)} ms`);
+  await vmA.run(['ping', '-c', '1', '-W', '2', '10.0.0.20']);
+  await vmA.run(['ping', '-c', '1', '-W', '2', '2001:db8::14']);
 });
 
 test('learned ECMP routes: IPv4 via IPv6 link-local next hops, one prefix changed without touching another, withdrawn', async () => {
