@@ -1,7 +1,8 @@
 // MP_REACH_NLRI and MP_UNREACH_NLRI (RFC 4760) for IPv4 and IPv6 unicast/multicast, with RFC 8950
 // IPv6 next hops for IPv4 NLRI and RFC 7911 path identifiers. Errors follow RFC 7606 §7.11/§7.12:
-// a structure that cannot be parsed resets the session; a family we cannot parse disables it;
-// a wrong next-hop length (NLRI still parseable) is treat-as-withdraw.
+// a structure that cannot be parsed resets the session; a family we cannot parse, or a next-hop
+// length inconsistent with the family (RFC 7606 §7.11: the NLRI cannot be trusted to be located
+// right), disables the family.
 import type { AttrInput } from './attr-input.js';
 import { encodeError, UPDATE_OPTIONAL_ATTR } from './errors.js';
 import { ipv4ToString, ipv6ToString, parseIpv4, parseIpv6 } from '../../lib/ip.js';
@@ -29,8 +30,8 @@ function unsupported(a: AttrInput, afi: number, safi: number) {
 }
 
 /**
- * Decodes MP_REACH_NLRI into `set` (called before any next-hop error is thrown, so a
- * treat-as-withdraw error still knows the NLRI).
+ * Decodes MP_REACH_NLRI into `set` (called before a next-hop error is thrown, so the error can
+ * still list the NLRI as received).
  */
 export function decodeMpReach(a: AttrInput, ctx: CodecContext, set: (v: MpReach) => void): void {
   const { r } = a;
@@ -48,7 +49,7 @@ export function decodeMpReach(a: AttrInput, ctx: CodecContext, set: (v: MpReach)
   set({ afi, safi, nextHops: nextHops ?? [], nlri });
   if (nextHops === undefined) {
     throw a.fail('ERR_BGP_MP_NEXT_HOP_LENGTH', UPDATE_OPTIONAL_ATTR,
-      `next hop length ${nhLength} is not valid for AFI ${afi}${afi === AFI_IPV4 && !ctx.extendedNextHop ? ' (extended next hop not negotiated)' : ''}`, 'treat-as-withdraw');
+      `next hop length ${nhLength} is not valid for AFI ${afi}${afi === AFI_IPV4 && !ctx.extendedNextHop ? ' (extended next hop not negotiated)' : ''}`, 'afi-safi-disable');
   }
 }
 

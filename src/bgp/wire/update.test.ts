@@ -164,13 +164,15 @@ test('unknown attributes: optional ones passed through (transitive marked Partia
   assert.deepEqual([e.code, e.action, e.notifSubcode, e.attrType], ['ERR_BGP_ATTR_UNRECOGNIZED_WELLKNOWN', 'session-reset', 2, 99]);
 });
 
-test('MP_REACH next hop: wrong length is treat-as-withdraw of the MP NLRI too; RFC 8950 needs the context', () => {
+test('MP_REACH next hop of a length wrong for the family: afi-safi-disable (RFC 7606 §7.11); RFC 8950 needs the context', () => {
   const v6bad = '90 0e 0010 0002 01 04 0a000001 00 30 20010db80001';
-  assertWithdraws(updateFrame(WITHDRAWN, BASE + v6bad, NLRI), 'ERR_BGP_MP_NEXT_HOP_LENGTH', 9, MODERN_CONTEXT, ['2001:db8:1::/48']);
-  // IPv4 NLRI with an IPv6 next hop
+  const bad = wireError(() => decode(updateFrame(WITHDRAWN, BASE + v6bad, NLRI)));
+  assert.deepEqual([bad.code, bad.action, bad.notifCode, bad.notifSubcode], ['ERR_BGP_MP_NEXT_HOP_LENGTH', 'afi-safi-disable', 3, 9]);
+  assert.deepEqual(keys(bad.withdraw), ['10.0.0.5/32', '10.1.0.0/24', '10.9.0.0/16', '2001:db8:1::/48']);
+  // IPv4 NLRI with an IPv6 next hop, without extended next hop negotiated
   const v4via6 = ORIGIN + AS_PATH + '90 0e 001a 0001 01 10 fe800000000000000000000000000001 00 20 0a000007';
   const e = wireError(() => decode(updateFrame('', v4via6, '')));
-  assert.deepEqual([e.code, e.withdraw.map(formatPrefix)], ['ERR_BGP_MP_NEXT_HOP_LENGTH', ['10.0.0.7/32']]);
+  assert.deepEqual([e.code, e.action, e.withdraw.map(formatPrefix)], ['ERR_BGP_MP_NEXT_HOP_LENGTH', 'afi-safi-disable', ['10.0.0.7/32']]);
   const ok = decode(updateFrame('', v4via6, ''), EXTENDED_CONTEXT);
   assert.deepEqual(ok.attributes.mpReach, { afi: 1, safi: 1, nextHops: ['fe80::1'], nlri: [parsePrefix('10.0.0.7/32')] });
 });
@@ -185,9 +187,11 @@ test('MP attributes for families the codec does not parse: afi-safi-disable; the
   assert.deepEqual([short.code, short.action], ['ERR_BGP_MP_REACH_MALFORMED', 'session-reset']);
 });
 
-test('the most severe error wins (RFC 7606 §3): session reset over treat-as-withdraw over discard', () => {
+test('the most severe error wins (RFC 7606 §3): session reset, then afi-safi-disable, then treat-as-withdraw, then discard', () => {
   const e = wireError(() => decode(updateFrame('', '40 01 01 07' + AS_PATH + NEXT_HOP + '40 63 00', NLRI)));
   assert.equal(e.action, 'session-reset');
+  const d = wireError(() => decode(updateFrame('', '40 01 01 07' + AS_PATH + NEXT_HOP + '90 0e 0010 0002 01 04 0a000001 00 30 20010db80001', NLRI)));
+  assert.deepEqual([d.code, d.action], ['ERR_BGP_MP_NEXT_HOP_LENGTH', 'afi-safi-disable']);
   const t = wireError(() => decode(updateFrame('', BASE + '40 06 01 00' + '40 05 01 00', NLRI)));
   assert.equal(t.action, 'treat-as-withdraw');
   assert.equal(t.code, 'ERR_BGP_ATTR_LENGTH');
