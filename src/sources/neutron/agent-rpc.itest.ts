@@ -150,7 +150,7 @@ test('a port Neutron describes with a value lagless cannot use fails alone; its 
   assert.equal(b.error.field, 'mtu');
 });
 
-test('remote failures and timeouts are coded errors', { timeout: 60_000 }, async () => {
+test('remote failures and timeouts are coded errors; garbage on a fanout is dropped alone', { timeout: 60_000 }, async () => {
   const conn = new AmqpConnection({ url: rabbit.url });
   const client = new RpcClient(conn);
   scope.onCleanup('probe rpc', () => conn.close());
@@ -164,7 +164,28 @@ test('remote failures and timeouts are coded errors', { timeout: 60_000 }, async
   });
   await assert.rejects(client.call('q-nobody-listens', 'x', {}, { timeoutMs: 300 }), (e: unknown) => e instanceof NeutronError && e.code === 'ERR_RPC_TIMEOUT');
   assert.equal(client.pendingCalls, 0);
+
+  // Garbage on a fanout the agent listens to is dropped with a coded error; the next cast still arrives.
+  const before = messageErrors.length;
+  conn.publish('q-agent-notifier-port-delete_fanout', '', Buffer.from('{"oslo.version": "2.0", "oslo.message": "{not json"}'), {});
+  conn.publish('q-agent-notifier-port-delete_fanout', '', Buffer.from('{"oslo.version": "2.0", "oslo.message": "{\\"method\\": \\"port_delete\\", \\"args\\": {}}"}'), {});
+  client.cast('q-agent-notifier-port-delete', 'port_delete', { port_id: 'after-the-garbage' }, { version: '1.0', fanout: true });
+  await waitFor(() => notifications.some((n) => n.kind === 'port_delete' && n.portId === 'after-the-garbage'), { timeoutMs: 10_000, what: 'the cast after the garbage' });
+  assert.deepEqual(messageErrors.slice(before).map((e) => (e as NeutronError).code), ['ERR_OSLO_MESSAGE', 'ERR_NEUTRON_NOTIFICATION']);
   await conn.close();
+});
+
+test('a broker that is not there: connect attempts back off, waitConnected and calls fail with codes', { timeout: 30_000 }, async () => {
+  const conn = new AmqpConnection({ url: 'amqp://guest:guest@127.0.0.1:1/', backoff: { initialMs: 50, maxMs: 400, factor: 2, jitter: 0 } });
+  const client = new RpcClient(conn);
+  const delays: number[] = [];
+  conn.on('connect-failed', (f) => delays.push(f.delayMs));
+  conn.start();
+  await assert.rejects(conn.waitConnected(1500), (e: unknown) => e instanceof NeutronError && e.code === 'ERR_AMQP_CONNECT');
+  await conn.close();
+  assert.deepEqual(delays.slice(0, 4), [50, 100, 200, 400]);
+  assert.ok(delays.every((d) => d <= 400));
+  await assert.rejects(client.call('q-plugin', 'x', {}), (e: unknown) => e instanceof NeutronError && e.code === 'ERR_AMQP_NOT_CONNECTED');
 });
 
 test('after the broker drops the connection: reconnected, fanouts re-bound, calls work', { timeout: 120_000 }, async () => {
