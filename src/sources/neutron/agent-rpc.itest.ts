@@ -80,6 +80,9 @@ test('report_state on a timer: first report (start_flag) makes the agent new, th
 });
 
 test('a port on a routed network bound to hv-test: vif tap, details mapped, ACTIVE after update_device_up, port_delete fanout on delete', { timeout: 120_000 }, async () => {
+  // the type driver refuses what a routed network cannot have
+  await assert.rejects(openstack(neutron, ['network', 'create', '--provider-network-type', 'routed', '--provider-segment', '5', 'bad1']), /segmentation_id is not allowed on a routed network/);
+  await assert.rejects(openstack(neutron, ['network', 'create', '--provider-network-type', 'routed', '--provider-physical-network', 'physnet1', 'bad2']), /physical_network is not allowed on a routed network/);
   const net = await openstackJson<Record<string, unknown>>(neutron, ['network', 'create', '--provider-network-type', 'routed', 'rnet']);
   assert.equal(net['provider:network_type'], 'routed');
   assert.equal(net['provider:segmentation_id'], null);
@@ -136,7 +139,9 @@ test('a port on a routed network bound to hv-test: vif tap, details mapped, ACTI
 
 test('a port Neutron describes with a value lagless cannot use fails alone; its neighbour maps', { timeout: 120_000 }, async () => {
   // Neutron accepts an MTU of 60 on a network with an IPv4 subnet; lagless refuses it (< 68) for that port only.
-  await openstack(neutron, ['network', 'create', '--mtu', '60', 'n60']);
+  // (no provider type: the tenant network type, routed, is allocated)
+  const n60 = await openstackJson<Record<string, unknown>>(neutron, ['network', 'create', '--mtu', '60', 'n60']);
+  assert.equal(n60['provider:network_type'], 'routed');
   await openstack(neutron, ['subnet', 'create', '--network', 'n60', '--subnet-range', '10.60.0.0/24', 's60']);
   const bad = await openstackJson<Port>(neutron, ['port', 'create', '--network', 'n60', '--host', HOST, 'p60']);
   const good = await openstackJson<Port>(neutron, ['port', 'create', '--network', 'rnet', '--host', HOST, 'p2']);
