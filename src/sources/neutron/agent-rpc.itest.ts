@@ -9,7 +9,7 @@ import { openstack, openstackJson, startOpenStack, type NeutronServer, type Rabb
 import { NeutronAgentRpc } from './agent-rpc.js';
 import { AmqpConnection } from './amqp.js';
 import { NeutronError } from './errors.js';
-import type { Notification } from './messages.js';
+import { agentConfigurations, type Notification } from './messages.js';
 import { RpcClient } from './rpc.js';
 
 const HOST = 'hv-test';
@@ -62,7 +62,7 @@ test('report_state on a timer: first report (start_flag) makes the agent new, th
   rpc.on('report', (s) => reports.push(s));
   rpc.on('report-error', (e) => reportErrors.push(e));
   let t = Date.now();
-  rpc.startReporting(() => ({ devices: 0, bgp_peers: { '192.0.2.0': 'Established', '192.0.2.2': 'Active' } }));
+  rpc.startReporting(() => agentConfigurations({ '192.0.2.0': 'Established', '192.0.2.2': 'Active' }, 0));
   await waitFor(() => reports.length >= 2, { timeoutMs: 20_000, what: 'two state reports' });
   console.log(`# two timed report_state round trips: ${Date.now() - t} ms`);
   assert.deepEqual(reports.slice(0, 2), ['new', 'alive']);
@@ -134,6 +134,7 @@ test('a port on a routed network bound to hv-test: vif tap, details mapped, ACTI
     what: `port_delete fanout for ${port.id}`,
   });
   assert.equal(del.raw.method, 'port_delete');
+  assert.ok(rpc.recentNotifications.some((r) => r.notification === del));
   assert.equal(messageErrors.length, 0, messageErrors.map((e) => e.message).join('\n'));
 });
 

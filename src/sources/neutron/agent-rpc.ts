@@ -5,7 +5,7 @@
 //   rpc.on('reconnected', () => resync());    // after every reconnect: ask for everything again
 //   rpc.on('revived', () => resync());        // neutron-server had declared us dead
 //   rpc.start(); await rpc.waitConnected(10_000);
-//   rpc.startReporting(() => ({ bgp_peers: {...}, devices: n }));   // report_state now and every 30 s
+//   rpc.startReporting(() => agentConfigurations(peerStates, wired)); // report_state now and every 30 s
 //   const results = await rpc.getPorts(['tap178a5128-b5']);          // DeviceResult per device (mapping.ts)
 //   await rpc.updateDeviceUp('tap178a5128-b5');
 //   await rpc.stop();
@@ -45,6 +45,9 @@ import {
   type Notification,
 } from './messages.js';
 import { RpcClient } from './rpc.js';
+
+/** How many notifications recentNotifications keeps. */
+export const RECENT_NOTIFICATIONS = 100;
 
 export interface NeutronAgentRpcOptions {
   /** the RabbitMQ URL neutron-server uses (its transport_url), amqp:// instead of rabbit:// */
@@ -91,6 +94,7 @@ export class NeutronAgentRpc extends EventEmitter<NeutronAgentRpcEvents> {
   #reportTimer: NodeJS.Timeout | undefined;
   #reporting: Promise<void> | undefined;
   #stopped = false;
+  readonly #recent: { readonly at: Date; readonly notification: Notification }[] = [];
 
   constructor(opts: NeutronAgentRpcOptions) {
     super();
@@ -115,6 +119,11 @@ export class NeutronAgentRpc extends EventEmitter<NeutronAgentRpcEvents> {
 
   get isConnected(): boolean {
     return this.#conn.isConnected;
+  }
+
+  /** The last RECENT_NOTIFICATIONS notifications that arrived, oldest first (for status and debugging). */
+  get recentNotifications(): readonly { readonly at: Date; readonly notification: Notification }[] {
+    return this.#recent;
   }
 
   /** Starts connecting; keeps reconnecting with backoff until stop(). */
@@ -255,6 +264,8 @@ export class NeutronAgentRpc extends EventEmitter<NeutronAgentRpcEvents> {
       this.emit('message-error', e as NeutronError);
       return;
     }
+    this.#recent.push({ at: this.#now(), notification: n });
+    if (this.#recent.length > RECENT_NOTIFICATIONS) this.#recent.shift();
     this.emit('notification', n);
   }
 }

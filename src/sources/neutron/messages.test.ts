@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { decodeEnvelope, type OsloCast, type OsloMessage } from './envelope.js';
 import { NeutronError } from './errors.js';
 import {
+  agentConfigurations,
   agentContext,
   bulkPullSubnetsArgs,
   deviceIdOf,
@@ -70,6 +71,10 @@ test('report_state args have the shape of the reference Python agent', () => {
   assert.equal(args['time'], '2026-11-24T12:05:10.272000');
   const later = reportStateArgs({ host: 'hv1', configurations: {}, startFlag: false }, now) as { agent_state: { agent_state: Record<string, unknown> } };
   assert.equal('start_flag' in later.agent_state.agent_state, false);
+});
+
+test('agent configurations: BGP peers and wired devices', () => {
+  assert.deepEqual(agentConfigurations({ '192.0.2.0': 'Established' }, 3), { bgp_peers: { '192.0.2.0': 'Established' }, devices: 3 });
 });
 
 test('the agent context carries the keys the Python agent sends', () => {

@@ -87,6 +87,14 @@ export interface AgentState {
   readonly binary?: string;
 }
 
+/**
+ * The `configurations` a lagless agent reports: its BGP peers' states (peer address -> FSM state)
+ * and how many devices it has wired. Shown by `openstack network agent show`.
+ */
+export function agentConfigurations(bgpPeers: Readonly<Record<string, string>>, devices: number): Record<string, unknown> {
+  return { bgp_peers: { ...bgpPeers }, devices };
+}
+
 export function reportStateArgs(state: AgentState, now: Date, uuid: string = randomUUID()): Record<string, unknown> {
   const agentState: Record<string, unknown> = {
     binary: state.binary ?? AGENT_BINARY,
