@@ -1,6 +1,6 @@
 // End to end against a real neutron-server (Debian's Zed, noauth, ML2 `lagless`/`routed` from
-// networking-lagless) and a real RabbitMQ, both started here and stopped afterwards even on failure.
-// NeutronAgentRpc plays agent `hv-test`.
+// networking-lagless) on a real MariaDB and a real RabbitMQ, all started here and stopped
+// afterwards even on failure. NeutronAgentRpc plays agent `hv-test`.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LabScope } from '../../../lab/netns.js';
