@@ -9,8 +9,8 @@
 // guest); hypervisors (kind frr: FRR + ports wired by script; kind lagless: agent config, ports
 // file, `lagless agent` in the namespace); wait for convergence. A failed build removes everything
 // it made (ERR_LAB_BUILD); a lab that does not converge in time stays up for `lab status`.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LabScope, veth, type Netns } from '../netns.js';
 import { run, waitFor } from '../proc.js';
@@ -61,6 +61,8 @@ export async function labUp(t: Topology, opts: UpOptions): Promise<UpResult> {
   const replaced = old.hadState || old.namespaces > 0;
   if (replaced) progress(`removed a leftover lab "${t.name}" (${old.namespaces} namespaces, ${old.processes} processes)`);
 
+  mkdirSync(opts.root, { recursive: true, mode: 0o755 });
+  assertTraversable(opts.root);
   const dir = labDir(opts.root, t.name);
   const scope = await LabScope.create('lab', { persistent: { prefix: labPrefix(t.name), dir } });
   scope.dir();
@@ -212,6 +214,16 @@ async function startHypervisor(scope: LabScope, t: Topology, h: HypervisorNode, 
   const agent = ForegroundDaemon.spawn(ns, [...lagless, 'agent', '--config', config], { label: `lagless agent ${h.name}`, logFile });
   await agent.waitReady(() => existsSync(socket), 30_000, `its control socket ${socket} appears`);
   return { kind: 'lagless', dir, socket, config, portsFile, logFile };
+}
+
+/** FRR drops to user frr and reads its config from the lab dir: every directory above it must let others through. */
+function assertTraversable(dir: string): void {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) {
+      throw new ClosError('ERR_LAB_BUILD', `${d} is not searchable by other users (mode ${(statSync(d).mode & 0o777).toString(8)}): FRR runs as user frr and reads its config under ${dir}; chmod o+x ${d} or choose another --dir`);
+    }
+    if (dirname(d) === d) return;
+  }
 }
 
 /** [node, bin/lagless] of this checkout (found from this file, built or not). */

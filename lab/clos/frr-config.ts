@@ -11,7 +11,8 @@
 //          hypervisors only /32 and /128 inside the VM pools plus their loopbacks; with spines
 //          everything, and its own AS allowed once in paths from spines (the rack's other ToR shares
 //          the AS: when a hypervisor loses its cable to this ToR, the way to it is through a spine).
-//   hypervisor (frr): announces its loopbacks and the kernel's VM routes inside the pools.
+//   hypervisor (frr): announces its loopbacks and the kernel's VM routes inside the pools, nothing
+//          else (no transit: what it learns from one ToR is not sent to the other).
 import { linksOf, type HypervisorNode, type RouterNode, type Topology } from './topology.js';
 
 export const MAX_PATHS = 8;
@@ -92,6 +93,11 @@ export function frrHypervisorConfig(t: Topology, h: HypervisorNode): string {
     ...header(h.name),
     `ip prefix-list LAB-VM-POOL seq 10 permit ${t.pools.ipv4} ge 32`,
     `ipv6 prefix-list LAB-VM-POOL6 seq 10 permit ${t.pools.ipv6} ge 128`,
+    // what leaves the hypervisor: its VMs and its loopbacks, never a route learned from a ToR
+    `ip prefix-list LAB-HV-OUT seq 10 permit ${t.pools.ipv4} ge 32`,
+    `ip prefix-list LAB-HV-OUT seq 20 permit ${h.loopback4}/32`,
+    `ipv6 prefix-list LAB-HV-OUT6 seq 10 permit ${t.pools.ipv6} ge 128`,
+    `ipv6 prefix-list LAB-HV-OUT6 seq 20 permit ${h.loopback6}/128`,
     '!',
     'route-map LAB-REDIST-KERNEL permit 10',
     ' match ip address prefix-list LAB-VM-POOL',
@@ -111,7 +117,7 @@ export function frrHypervisorConfig(t: Topology, h: HypervisorNode): string {
       `  network ${fam === 'ipv4' ? `${h.loopback4}/32` : `${h.loopback6}/128`}`,
       `  redistribute kernel route-map LAB-REDIST-KERNEL${six}`,
       `  maximum-paths ${MAX_PATHS}`,
-      ...links.map((l) => `  neighbor ${l.remote.ipv4} activate`),
+      ...links.flatMap((l) => [`  neighbor ${l.remote.ipv4} activate`, `  neighbor ${l.remote.ipv4} prefix-list LAB-HV-OUT${six} out`]),
       ' exit-address-family',
     );
   }
