@@ -226,7 +226,12 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     if (listen !== false) {
       const listener = new BgpListener({ port: listen.port ?? 179, addresses: listen.addresses ?? ['0.0.0.0', '::'], logger: this.#logger });
       for (const p of this.#peers.values()) listener.add(p.listenerHandle);
-      await listener.listen();
+      try {
+        await listener.listen();
+      } catch (e) {
+        await listener.close();
+        throw e;
+      }
       this.#listener = listener;
     }
     this.#state = 'started';
