@@ -65,8 +65,10 @@ test('wires a port: firewall, alias, sysctls, routes, neighbours, gateways; a se
   assert.equal(again.ops, 0);
   assert.equal(again.commands, 0);
   assert.equal(again.firewall, 'unchanged');
-  assert.ok(again.untouched > 10);
   assert.equal(kernel.opsApplied, applied);
+  const full = await dp.sweep(); // compares everything
+  assert.equal(full.ops, 0);
+  assert.ok(full.untouched > 10);
   await dp.stop();
 });
 
@@ -180,7 +182,7 @@ test('drift: a sysctl and the firewall changed by hand are restored by the sweep
 });
 
 test('one failing object fails alone, is logged with its code and retried with backoff until it works', async () => {
-  const { kernel, dp, log, events } = await setup();
+  const { kernel, dp, log, events } = await setup({ backoff: { initialMs: 300, maxMs: 600 } });
   kernel.addLink('tap5');
   kernel.addLink('tap6');
   await kernel.settle();
@@ -194,12 +196,14 @@ test('one failing object fails alone, is logged with its code and retried with b
   assert.equal(dp.portStatus('port-6')?.error?.code, 'ERR_DP_ROUTE');
   assert.ok(log.codes().includes('ERR_DP_ROUTE'));
   assert.equal(kernel.routeProto('2001:db8::6/128', 20), LAGLESS_PROTO, 'the rest of port-6 is in place');
-  // held while its backoff runs
-  const held = await dp.flush();
-  assert.equal(held.held, 1);
-  await until(() => log.lines.filter((l) => l.fields['code'] === 'ERR_DP_ROUTE').length >= 2, 'a retry');
+  // held while its backoff runs: neither an incremental flush nor a full one retries it early
+  assert.equal((await dp.flush()).ops, 0);
+  const full = await dp.sweep();
+  assert.equal(full.held, 1);
+  assert.equal(full.ops, 0);
+  await until(() => log.lines.filter((l) => l.fields['code'] === 'ERR_DP_ROUTE').length >= 2, 'a retry', 3000);
   kernel.clearFaults();
-  await until(() => dp.portStatus('port-6')?.state === 'wired', 'port-6 wired after retry');
+  await until(() => dp.portStatus('port-6')?.state === 'wired', 'port-6 wired after retry', 3000);
   assert.deepEqual(events, ['wired port-5', 'failed port-6 ERR_DP_ROUTE', 'wired port-6']);
   await dp.stop();
 });

@@ -28,7 +28,8 @@ import type { Kernel, KernelEvent, KernelWatch } from './kernel.js';
 import type { DesiredState, NextHop, ObservedState } from './model.js';
 import { DEFAULT_ROUTE_METRIC, addrKey, desiresKey, emptyObserved, isOwnedAlias, keyKind, linkKey, neighKey, routeKey, sysctlKey } from './model.js';
 import { buildPlan, type PlanOp } from './plan.js';
-import { buildDesired, HOST_SYSCTLS, portObjects, TAP_SYSCTL_FALLBACKS, TAP_SYSCTLS, tapSysctlDefaultPath, tapSysctlPath, type Desired, type PortObjects } from './wiring.js';
+import { HOST_SYSCTLS, portObjects, TAP_SYSCTL_FALLBACKS, TAP_SYSCTLS, tapSysctlDefaultPath, tapSysctlPath, type PortObjects } from './wiring.js';
+import { DesiredBook } from './desired-book.js';
 import { canonicalPrefix, validatePort, validateRoute, type LearnedRoute, type ValidRoute, type WirablePort } from './validate.js';
 import { applyEvent, indexSnapshot, recordOp } from './observe.js';
 import { BackoffTracker, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
@@ -84,6 +85,8 @@ export interface ApplyResult {
   readonly commands: number;
   readonly firewall: FirewallOutcome;
   readonly durationMs: number;
+  /** where the time went (ms): ports (validation, conflicts, which are ready), firewall, desired, plan, apply, status */
+  readonly phases: Readonly<Record<'ports' | 'firewall' | 'desired' | 'plan' | 'apply' | 'status', number>>;
 }
 
 interface PortEntry {
@@ -94,10 +97,21 @@ interface PortEntry {
   keys: string[] | undefined;
 }
 
+interface PortIndex {
+  readonly version: number;
+  readonly valid: readonly WirablePort[];
+  /** invalid specs and duplicate taps */
+  readonly invalid: ReadonlyMap<string, PortProblem>;
+  readonly tapById: ReadonlyMap<string, string>;
+  /** addresses claimed by more than one valid port */
+  readonly sharedIps: ReadonlyMap<string, readonly string[]>;
+}
+
 interface KernelRead {
   readonly snapshot: ReturnType<typeof indexSnapshot>;
   readonly sysctls: ReadonlyMap<string, string>;
   readonly listing: string | undefined;
+  readonly firewallApplies: number;
 }
 
 /** An object applied this many times within the window is being fought over. */
@@ -143,8 +157,13 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
   #readsInFlight = 0;
 
   // ---- derived, cached between flushes
-  #desired: { sig: string; ids: string[]; desired: Desired } | undefined;
-  #shadowed = new Set<string>();
+  readonly #desired: DesiredBook;
+  /** validation and conflicts of the current port set (recomputed when it changes) */
+  #index: PortIndex | undefined;
+  /** keys to compare in the next incremental flush (events, retries); #fullNext: compare everything */
+  #dirty = new Set<string>();
+  #fullNext = true;
+  #shadowed: ReadonlySet<string> = new Set<string>();
   #routeDevs = new Set<string>();
   #churn = new Map<string, number>();
   #churnSince = 0;
@@ -171,6 +190,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     this.#autoFlushMs = opts.autoFlushMs;
     this.#now = opts.now ?? Date.now;
     this.#backoff = new BackoffTracker(opts.backoff ?? DEFAULT_BACKOFF);
+    this.#desired = new DesiredBook(this.#metric, this.#hostSysctls);
     this.#firewall = new FirewallSync(kernel, opts.firewall ?? {}, this.#backoff, this.#log);
     this.#status = new PortStatusBook(
       {
@@ -240,6 +260,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
   markInSync(): void {
     if (this.#inSync) return;
     this.#inSync = true;
+    this.#fullNext = true;
     this.#autoFlush();
   }
 
@@ -275,8 +296,13 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     await this.#chain.catch(() => {});
   }
 
-  /** One batched apply of every difference. Concurrent calls share the next run. */
-  flush(): Promise<ApplyResult> {
+  /**
+   * One batched apply of every difference. Compares what changed since the last flush (events,
+   * port and route changes, due retries); `full` compares every desired and observed object.
+   * Concurrent calls share the next run.
+   */
+  flush(opts: { readonly full?: boolean } = {}): Promise<ApplyResult> {
+    if (opts.full === true) this.#fullNext = true;
     if (this.#queued !== undefined) return this.#queued;
     const p = this.#serial(() => {
       this.#queued = undefined;
@@ -362,8 +388,9 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
       for (const [template] of TAP_SYSCTLS) paths.push(tapSysctlPath(template, name));
     }
     const sysctls = await this.#kernel.readSysctls(paths);
+    const applies = this.#firewall.applies;
     const listing = this.#firewall.tables.length > 0 ? await this.#kernel.readFirewall(this.#firewall.tables) : undefined;
-    return { snapshot, sysctls, listing };
+    return { snapshot, sysctls, listing, firewallApplies: applies };
   }
 
   #mergeRead(read: KernelRead, seq: number): void {
@@ -373,16 +400,18 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     merge(o.routes, read.snapshot.routes, touched);
     merge(o.neighbours, read.snapshot.neighbours, touched);
     merge(o.addresses, read.snapshot.addresses, touched);
-    o.sysctls.clear();
-    for (const [p, v] of read.sysctls) o.sysctls.set(p, v);
+    // sysctls have no events: what a flush wrote after the read began is newer than the read
+    for (const p of [...o.sysctls.keys()]) if (!read.sysctls.has(p) && !touched(sysctlKey(p))) o.sysctls.delete(p);
+    for (const [p, v] of read.sysctls) if (!touched(sysctlKey(p))) o.sysctls.set(p, v);
     if (!this.#loaded) {
       for (const [template] of TAP_SYSCTLS) {
         const v = read.sysctls.get(tapSysctlDefaultPath(template)) ?? TAP_SYSCTL_FALLBACKS.get(template);
         if (v !== undefined) this.#tapDefaults.set(template, v);
       }
     }
-    if (this.#firewall.tables.length > 0) this.#firewall.observe(read.listing);
+    if (this.#firewall.tables.length > 0) this.#firewall.observe(read.listing, read.firewallApplies);
     this.#loaded = true;
+    this.#fullNext = true;
   }
 
   // ---------------------------------------------------------------- events
@@ -396,7 +425,10 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     const changed = applyEvent(this.#observed, e);
     if (changed.length === 0) return;
     const seq = ++this.#eventSeq;
-    for (const k of changed) this.#touched.set(k, seq);
+    for (const k of changed) {
+      this.#touched.set(k, seq);
+      this.#dirty.add(k);
+    }
     if (e.type === 'link' && !this.#taps.has(e.name) && !this.#routeDevs.has(e.name) && !isOwnedAlias(this.#observed.links.get(e.name)?.alias)) {
       return;
     }
@@ -443,13 +475,22 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     const seq0 = this.#eventSeq;
     const now = this.#now();
 
+    const phases = { ports: 0, firewall: 0, desired: 0, plan: 0, apply: 0, status: 0 };
+    let mark = performance.now();
+    const lap = (phase: keyof typeof phases) => {
+      const t = performance.now();
+      phases[phase] += t - mark;
+      mark = t;
+    };
+
     // 1. validation and conflicts
     const problems = new Map<string, PortProblem>();
     const usable = this.#usablePorts(problems);
+    lap('ports');
 
     // 2. firewall: regenerated when the desired ports changed; ports are wired with the spec it covers
-    const specs = [...this.#ports.values()].map((e) => e.spec).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const firewall = await this.#firewall.sync(specs, usable, this.#portsVersion, this.#inSync, now);
+    const firewall = await this.#firewall.sync(() => this.#sortedSpecs(), usable, this.#portsVersion, this.#inSync, now);
+    lap('firewall');
     const ready: { id: string; tap: string; objects: PortObjects; keys: string[] }[] = [];
     const pendingTap = new Set<string>();
     for (const [id, candidate] of usable) {
@@ -466,15 +507,25 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
       const { objects, keys } = this.#objectsOf(id, port);
       ready.push({ id, tap: port.tap, objects, keys });
     }
+    lap('ports');
 
-    // 3. desired state (rebuilt only when its inputs changed)
-    const desired = this.#desiredFor(ready);
-    this.#shadowed = new Set(desired.shadowed);
+    // 3. desired state: patched per port, rebuilt when learned routes change
+    const desired = this.#desired.update(ready, () => this.#validRoutes(), this.#routesVersion);
+    this.#shadowed = desired.shadowed;
+    lap('desired');
 
-    // 4. plan and apply
+    // 4. plan (everything, or only what changed since the last flush) and apply
+    let only: string[] | undefined;
+    if (!this.#fullNext && !desired.full) {
+      only = [...this.#dirty, ...desired.changed];
+      for (const [key, f] of this.#backoff.entries()) if (f.retryAt <= now) only.push(key);
+    }
+    this.#dirty = new Set();
+    this.#fullNext = false;
     const plan = buildPlan({
-      desired: desired.state, observed: this.#observed, inSync: this.#inSync, hold: (k) => this.#backoff.held(k, now), tapDefaults: this.#tapDefaults,
+      desired: desired.state, observed: this.#observed, inSync: this.#inSync, hold: (k) => this.#backoff.held(k, now), tapDefaults: this.#tapDefaults, ...(only === undefined ? {} : { only }),
     });
+    lap('plan');
     const failed: { key: string; code: string; message: string }[] = [];
     let commands = 0;
     let owners: Map<string, string[]> | undefined;
@@ -513,13 +564,15 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     const failedNow = new Set(failed.map((f) => f.key));
     this.#backoff.retain((k) => k === FIREWALL_KEY || failedNow.has(k) || desiresKey(desired.state, k));
 
+    lap('apply');
+
     // 5. status and events
     const failureOf = (key: string): PortProblem | undefined => {
       const f = this.#backoff.get(key);
       return f === undefined ? undefined : { code: f.error.code, message: f.error.message, key };
     };
     this.#status.update({
-      desired: new Map([...this.#ports].map(([id, e]) => [id, e.spec.tap])),
+      desired: this.#portIndex().tapById,
       problems,
       ready,
       pendingTap,
@@ -527,6 +580,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
       leftover: (tap, keys) => this.#leftover(tap, keys, desired.state),
     });
     this.#scheduleRetry();
+    lap('status');
     const durationMs = performance.now() - t0;
     if (plan.ops.length > 0 || failed.length > 0) {
       this.#log.info('dataplane applied', {
@@ -544,40 +598,74 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
       commands,
       firewall,
       durationMs,
+      phases,
     };
+  }
+
+  #portIndex(): PortIndex {
+    if (this.#index !== undefined && this.#index.version === this.#portsVersion) return this.#index;
+    const valid: WirablePort[] = [];
+    const invalid = new Map<string, PortProblem>();
+    const tapById = new Map<string, string>();
+    const byTap = new Map<string, string[]>();
+    const byIp = new Map<string, string[]>();
+    for (const [id, e] of this.#ports) {
+      tapById.set(id, e.spec.tap);
+      if (e.valid instanceof DataplaneError) {
+        invalid.set(id, { code: e.valid.code, message: e.valid.message });
+        continue;
+      }
+      valid.push(e.valid);
+      const t = byTap.get(e.valid.tap);
+      if (t === undefined) byTap.set(e.valid.tap, [id]);
+      else t.push(id);
+      for (const ip of e.valid.ips) {
+        const l = byIp.get(ip.address);
+        if (l === undefined) byIp.set(ip.address, [id]);
+        else l.push(id);
+      }
+    }
+    for (const [tap, ids] of byTap) {
+      if (ids.length < 2) continue;
+      for (const id of ids) invalid.set(id, { code: 'ERR_DP_TAP_CONFLICT', message: `tap ${tap} is named by ports ${ids.join(', ')}` });
+    }
+    const sharedIps = new Map<string, string[]>();
+    for (const [ip, ids] of byIp) if (ids.length > 1) sharedIps.set(ip, ids);
+    this.#index = { version: this.#portsVersion, valid, invalid, tapById, sharedIps };
+    return this.#index;
   }
 
   /** Valid ports without conflicts. A duplicate tap fails every claimer; a duplicate address fails all but the wired one (else the lowest id). */
   #usablePorts(problems: Map<string, PortProblem>): Map<string, WirablePort> {
-    const valid: WirablePort[] = [];
-    for (const [id, e] of this.#ports) {
-      if (e.valid instanceof DataplaneError) problems.set(id, { code: e.valid.code, message: e.valid.message });
-      else valid.push(e.valid);
-    }
-    const byTap = new Map<string, string[]>();
-    const byIp = new Map<string, string[]>();
-    for (const p of valid) {
-      byTap.set(p.tap, [...(byTap.get(p.tap) ?? []), p.id]);
-      for (const ip of p.ips) byIp.set(ip.address, [...(byIp.get(ip.address) ?? []), p.id]);
-    }
+    const index = this.#portIndex();
+    for (const [id, p] of index.invalid) problems.set(id, p);
     const out = new Map<string, WirablePort>();
-    for (const p of valid) {
-      const tapIds = byTap.get(p.tap) ?? [];
-      if (tapIds.length > 1) {
-        problems.set(p.id, { code: 'ERR_DP_TAP_CONFLICT', message: `tap ${p.tap} is named by ports ${tapIds.join(', ')}` });
-        continue;
-      }
+    for (const p of index.valid) {
+      if (index.invalid.has(p.id)) continue;
       let lost: string | undefined;
-      for (const ip of p.ips) {
-        const ids = byIp.get(ip.address) ?? [];
-        if (ids.length < 2) continue;
-        const winner = ids.find((i) => this.#status.isWired(i)) ?? [...ids].sort()[0];
-        if (winner !== p.id) lost = `${ip.address} belongs to port ${winner}`;
+      if (index.sharedIps.size > 0) {
+        for (const ip of p.ips) {
+          const ids = index.sharedIps.get(ip.address);
+          if (ids === undefined) continue;
+          const winner = ids.find((i) => this.#status.isWired(i)) ?? [...ids].sort()[0];
+          if (winner !== p.id) lost = `${ip.address} belongs to port ${winner}`;
+        }
       }
       if (lost !== undefined) problems.set(p.id, { code: 'ERR_DP_ADDRESS_CONFLICT', message: lost });
       else out.set(p.id, p);
     }
     return out;
+  }
+
+  #sortedSpecs(): PortSpec[] {
+    return [...this.#ports.values()].map((e) => e.spec).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  #validRoutes(): ValidRoute[] {
+    const routes: ValidRoute[] = [];
+    for (const v of this.#learned.values()) if (!(v instanceof DataplaneError)) routes.push(v);
+    this.#routeDevs = new Set(routes.flatMap((r) => r.nextHops.flatMap((nh) => (nh.dev === undefined ? [] : [nh.dev]))));
+    return routes;
   }
 
   #objectsOf(id: string, port: WirablePort): { objects: PortObjects; keys: string[] } {
@@ -600,23 +688,12 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     return { objects, keys };
   }
 
-  /** The desired state for these ready ports; the previous one when nothing it depends on changed. */
-  #desiredFor(ready: readonly { id: string; objects: PortObjects }[]): Desired {
-    const sig = `${this.#portsVersion} ${this.#routesVersion} ${this.#firewall.generation}`;
-    const c = this.#desired;
-    if (c !== undefined && c.sig === sig && c.ids.length === ready.length && ready.every((r, i) => c.ids[i] === r.id)) return c.desired;
-    const routes: ValidRoute[] = [];
-    for (const v of this.#learned.values()) if (!(v instanceof DataplaneError)) routes.push(v);
-    this.#routeDevs = new Set(routes.flatMap((r) => r.nextHops.flatMap((nh) => (nh.dev === undefined ? [] : [nh.dev]))));
-    const desired = buildDesired({ ports: ready, routes, metric: this.#metric, hostSysctls: this.#hostSysctls });
-    this.#desired = { sig, ids: ready.map((r) => r.id), desired };
-    return desired;
-  }
-
   #record(op: PlanOp, seq0: number): void {
     const touched = (this.#touched.get(op.key) ?? 0) > seq0;
     if (!touched) {
       recordOp(this.#observed, op);
+      // newer than any full read still in flight (see #mergeRead)
+      if (this.#readsInFlight > 0) this.#touched.set(op.key, ++this.#eventSeq);
       return;
     }
     // an event about this object arrived while the batch ran: the event is the truth, except for

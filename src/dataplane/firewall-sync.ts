@@ -45,6 +45,8 @@ export class FirewallSync {
   #closed = new Map<string, PortProblem>();
   /** bumped whenever #ports changes */
   generation = 0;
+  /** bumped at every apply: a listing read before an apply says nothing about it */
+  #applies = 0;
 
   constructor(kernel: Kernel, opts: FirewallOptions | false, backoff: BackoffTracker, log: Logger) {
     this.#kernel = kernel;
@@ -62,8 +64,14 @@ export class FirewallSync {
     return this.#tables;
   }
 
-  /** A fresh listing of the tables (undefined: missing); marks drift for the next sync. */
-  observe(listing: string | undefined): void {
+  /** Applies so far; pass it to observe() with a listing read after this moment. */
+  get applies(): number {
+    return this.#applies;
+  }
+
+  /** A listing of the tables (undefined: missing) read after `applies` applies; marks drift for the next sync. */
+  observe(listing: string | undefined, applies: number): void {
+    if (applies !== this.#applies) return; // an apply happened while it was read
     if (this.#hash === undefined) {
       this.#found = listing;
       return;
@@ -88,7 +96,7 @@ export class FirewallSync {
    * Brings the ruleset in line with `specs` (all desired ports, sorted by id) when `version`
    * changed or drift was seen. `usable` are the ports the dataplane may wire.
    */
-  async sync(specs: readonly PortSpec[], usable: ReadonlyMap<string, WirablePort>, version: number, inSync: boolean, now: number): Promise<FirewallOutcome> {
+  async sync(specs: () => readonly PortSpec[], usable: ReadonlyMap<string, WirablePort>, version: number, inSync: boolean, now: number): Promise<FirewallOutcome> {
     if (this.#opts === false) return 'off';
     if (!inSync) return 'waiting-sync';
     if (this.#version === version && !this.#dirty) return 'unchanged';
@@ -96,13 +104,14 @@ export class FirewallSync {
     let outcome: FirewallOutcome = 'applied';
     let built;
     try {
-      built = buildFirewallRuleset(specs, this.#opts);
+      built = buildFirewallRuleset(specs(), this.#opts);
       const marked = markScript(built.script);
       const adopt = this.#hash === undefined && this.#found !== undefined && listingHasMarker(this.#found, marked.hash);
       if (!this.#dirty && (this.#hash === marked.hash || adopt)) {
         if (adopt) this.#baseline = this.#found;
         outcome = 'unchanged';
       } else {
+        this.#applies++;
         await this.#kernel.applyFirewall(marked.script);
         this.#baseline = undefined;
       }

@@ -157,3 +157,16 @@ test('a changed MAC replaces the neighbour entry; an MTU change re-marks the lin
   const plan = buildPlan({ desired: desiredFor([spec(5, { mac: '02:00:00:00:99:99', mtu: 1450 })]), observed, inSync: true, tapDefaults: DEFAULTS });
   assert.deepEqual(kinds(plan.ops).sort(), ['link replace', 'neigh replace', 'neigh replace']);
 });
+
+test('an incremental plan compares only the keys it is given', () => {
+  const desired = desiredFor([spec(5), spec(6)]);
+  const observed = observedWithLinks('tap5', 'tap6');
+  const only = ['link tap6', routeKey('10.0.0.6/32', 20), neighKey({ dev: 'tap6', address: '10.0.0.6', proxy: false })];
+  const plan = buildPlan({ desired, observed, inSync: true, tapDefaults: DEFAULTS, only });
+  assert.deepEqual(plan.ops.map((o) => o.key), ['link tap6', neighKey({ dev: 'tap6', address: '10.0.0.6', proxy: false }), routeKey('10.0.0.6/32', 20)]);
+  // a removed port's keys: its objects are removed, its tap released
+  for (const op of buildPlan({ desired, observed, inSync: true, tapDefaults: DEFAULTS }).ops) recordOp(observed, op);
+  const after = desiredFor([spec(5)]);
+  const removal = buildPlan({ desired: after, observed, inSync: true, tapDefaults: DEFAULTS, only: ['link tap6', routeKey('10.0.0.6/32', 20)] });
+  assert.deepEqual(kinds(removal.ops), ['route remove', 'sysctl remove', 'sysctl remove', 'sysctl remove', 'sysctl remove', 'sysctl remove', 'sysctl remove', 'link remove']);
+});

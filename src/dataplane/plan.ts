@@ -7,6 +7,7 @@ import {
   GATEWAY_V6_PREFIX_LEN,
   LO_LABEL,
   isOwnedAlias,
+  keyKind,
   linkKey,
   neighbourEquals,
   routeSatisfies,
@@ -34,12 +35,17 @@ export interface PlanInput {
   readonly hold?: (key: string) => boolean;
   /** kernel default of each per-tap sysctl (TAP_SYSCTLS template -> value): what a released tap is reset to */
   readonly tapDefaults: ReadonlyMap<string, string>;
+  /**
+   * Compare only these object keys (an incremental flush: what events, port changes and retries
+   * touched). Absent: compare everything desired and everything observed.
+   */
+  readonly only?: Iterable<string>;
 }
 
 export interface Plan {
   readonly ops: readonly PlanOp[];
   readonly counts: { readonly add: number; readonly replace: number; readonly remove: number };
-  /** desired objects already right */
+  /** compared desired objects that were already right */
   readonly untouched: number;
   /** keys with a difference that were held back (see PlanInput.hold) */
   readonly held: readonly string[];
@@ -69,74 +75,107 @@ export function buildPlan(input: PlanInput): Plan {
   // A tap is lagless's when it carries the alias mark, or when lagless is about to mark it.
   const ownedTap = (name: string): boolean => desired.links.has(name) || isOwnedAlias(observed.links.get(name)?.alias);
 
-  // ---- links
-  for (const [name, spec] of desired.links) {
+  const link = (name: string) => {
+    const spec = desired.links.get(name);
     const o = observed.links.get(name);
-    if (o === undefined) continue; // no tap yet: nothing to wire
-    if (o.alias === spec.alias && o.up && (spec.mtu === undefined || o.mtu === spec.mtu)) untouched++;
-    else emit({ kind: 'link', action: isOwnedAlias(o.alias) ? 'replace' : 'add', key: linkKey(name), link: spec });
-  }
-  const released: string[] = [];
-  if (inSync) {
-    for (const [name, o] of observed.links) {
-      if (!desired.links.has(name) && isOwnedAlias(o.alias)) released.push(name);
+    if (o === undefined) return; // no tap (yet): nothing to wire, nothing to release
+    if (spec !== undefined) {
+      if (o.alias === spec.alias && o.up && (spec.mtu === undefined || o.mtu === spec.mtu)) untouched++;
+      else emit({ kind: 'link', action: isOwnedAlias(o.alias) ? 'replace' : 'add', key: linkKey(name), link: spec });
+      return;
     }
-  }
-
-  // ---- sysctls (only those of existing links and host-wide ones)
-  for (const [path, value] of desired.sysctls) {
-    const o = observed.sysctls.get(path);
-    if (o === value) untouched++;
-    else emit({ kind: 'sysctl', action: o === undefined ? 'add' : 'replace', key: sysctlKey(path), path, value });
-  }
-  for (const name of released) {
+    if (!inSync || !isOwnedAlias(o.alias)) return;
+    // release: the tap's sysctls back to the kernel defaults, then its mark (removals run last)
     for (const [template] of TAP_SYSCTLS) {
       const path = tapSysctlPath(template, name);
       const def = input.tapDefaults.get(template);
       if (def === undefined || observed.sysctls.get(path) === def) continue;
       emit({ kind: 'sysctl', action: 'remove', key: sysctlKey(path), path, value: def });
     }
-  }
+    emit({ kind: 'link', action: 'remove', key: linkKey(name), link: { name, alias: '' } });
+  };
 
-  // ---- addresses: present is enough (a foreign address with the same value satisfies it)
-  for (const [key, a] of desired.addresses) {
-    if (observed.addresses.has(key)) untouched++;
-    else emit({ kind: 'addr', action: 'add', key, addr: a });
-  }
-  if (inSync) {
-    for (const [key, a] of observed.addresses) {
-      if (desired.addresses.has(key)) continue;
-      const ours = (a.dev === 'lo' && a.label === LO_LABEL) || (a.address === GATEWAY_V6 && a.prefixLen === GATEWAY_V6_PREFIX_LEN && ownedTap(a.dev));
-      if (ours) emit({ kind: 'addr', action: 'remove', key, addr: a });
+  const sysctl = (path: string) => {
+    const value = desired.sysctls.get(path);
+    if (value === undefined) return;
+    const o = observed.sysctls.get(path);
+    if (o === value) untouched++;
+    else emit({ kind: 'sysctl', action: o === undefined ? 'add' : 'replace', key: sysctlKey(path), path, value });
+  };
+
+  // addresses: present is enough (a foreign address with the same value satisfies it)
+  const addr = (key: string) => {
+    const d = desired.addresses.get(key);
+    const o = observed.addresses.get(key);
+    if (d !== undefined) {
+      if (o !== undefined) untouched++;
+      else emit({ kind: 'addr', action: 'add', key, addr: d });
+      return;
     }
-  }
+    if (o === undefined || !inSync) return;
+    const ours = (o.dev === 'lo' && o.label === LO_LABEL) || (o.address === GATEWAY_V6 && o.prefixLen === GATEWAY_V6_PREFIX_LEN && ownedTap(o.dev));
+    if (ours) emit({ kind: 'addr', action: 'remove', key, addr: o });
+  };
 
-  // ---- neighbours
-  for (const [key, n] of desired.neighbours) {
+  const neigh = (key: string) => {
+    const d = desired.neighbours.get(key);
     const o = observed.neighbours.get(key);
-    if (o !== undefined && neighbourEquals(o, n)) untouched++;
-    else emit({ kind: 'neigh', action: o === undefined ? 'add' : 'replace', key, neigh: n });
-  }
-  if (inSync) {
-    for (const [key, n] of observed.neighbours) {
-      if (!desired.neighbours.has(key) && ownedTap(n.dev)) emit({ kind: 'neigh', action: 'remove', key, neigh: n });
+    if (d !== undefined) {
+      if (o !== undefined && neighbourEquals(o, d)) untouched++;
+      else emit({ kind: 'neigh', action: o === undefined ? 'add' : 'replace', key, neigh: d });
+      return;
     }
-  }
+    if (o !== undefined && inSync && ownedTap(o.dev)) emit({ kind: 'neigh', action: 'remove', key, neigh: o });
+  };
 
-  // ---- routes (observed holds lagless's routes only)
-  for (const [key, r] of desired.routes) {
+  // observed holds lagless's routes only
+  const route = (key: string) => {
+    const d = desired.routes.get(key);
     const o = observed.routes.get(key);
-    if (o !== undefined && routeSatisfies(r, o)) untouched++;
-    else emit({ kind: 'route', action: o === undefined ? 'add' : 'replace', key, route: r });
-  }
-  if (inSync) {
-    for (const [key, r] of observed.routes) {
-      if (!desired.routes.has(key)) emit({ kind: 'route', action: 'remove', key, route: r });
+    if (d !== undefined) {
+      if (o !== undefined && routeSatisfies(d, o)) untouched++;
+      else emit({ kind: 'route', action: o === undefined ? 'add' : 'replace', key, route: d });
+      return;
+    }
+    if (o !== undefined && inSync) emit({ kind: 'route', action: 'remove', key, route: o });
+  };
+
+  if (input.only === undefined) {
+    for (const name of desired.links.keys()) link(name);
+    for (const name of observed.links.keys()) if (!desired.links.has(name)) link(name);
+    for (const path of desired.sysctls.keys()) sysctl(path);
+    for (const key of desired.addresses.keys()) addr(key);
+    for (const key of observed.addresses.keys()) if (!desired.addresses.has(key)) addr(key);
+    for (const key of desired.neighbours.keys()) neigh(key);
+    for (const key of observed.neighbours.keys()) if (!desired.neighbours.has(key)) neigh(key);
+    for (const key of desired.routes.keys()) route(key);
+    for (const key of observed.routes.keys()) if (!desired.routes.has(key)) route(key);
+  } else {
+    const seen = new Set<string>();
+    for (const key of input.only) {
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const rest = key.slice(key.indexOf(' ') + 1);
+      switch (keyKind(key)) {
+        case 'link':
+          link(rest);
+          break;
+        case 'sysctl':
+          sysctl(rest);
+          break;
+        case 'addr':
+          addr(key);
+          break;
+        case 'neigh':
+        case 'proxy':
+          neigh(key);
+          break;
+        case 'route':
+          route(key);
+          break;
+      }
     }
   }
-
-  // ---- release marks last, once everything on the tap is gone
-  for (const name of released) emit({ kind: 'link', action: 'remove', key: linkKey(name), link: { name, alias: '' } });
 
   const ops: PlanOp[] = [];
   for (const o of ORDER) for (const op of buckets.get(o) ?? []) ops.push(op);

@@ -7,7 +7,8 @@ import type { CommandRunner } from './runner.js';
 import { parseMonitorLine } from './parse.js';
 import { GATEWAY_V6 } from '../model.js';
 
-export const MONITOR_ARGV: readonly string[] = ['ip', '-o', 'monitor', 'label', 'link', 'address', 'route', 'neigh'];
+/** A 4 MiB socket buffer (iproute2's default is 1 MiB; net.core.rmem_max caps it): wiring 5,000 taps at once makes ~100,000 events. */
+export const MONITOR_ARGV: readonly string[] = ['ip', '-rcvbuf', '4194304', '-o', 'monitor', 'label', 'link', 'address', 'route', 'neigh'];
 
 /** Only what the dataplane looks at: addresses on lo and fe80::1 (as KernelSnapshot defines). */
 function wanted(e: KernelEvent): boolean {
