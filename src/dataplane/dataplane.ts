@@ -13,15 +13,18 @@
 //   1. validate ports (bad ones fail alone with a code), resolve conflicts (duplicate tap / address)
 //   2. firewall (after in-sync only): regenerate and replace lagless's nft tables when the port set
 //      changed. A port is wired only with a spec its firewall rules were built from (fail closed).
-//   3. desired state of the ports whose taps exist + learned routes + host sysctls
-//   4. diff against the observed state kept in memory (plan.ts) and apply the plan in one batch
+//   3. desired state of the ports whose taps exist + learned routes + host sysctls (desired-book.ts:
+//      patched per port, rebuilt when learned routes change)
+//   4. diff against the observed state kept in memory (plan.ts) and apply the plan in one batch.
+//      Incremental: only the keys that events, port changes and due retries touched are compared;
+//      in full (every object) after start, after a sweep, at in-sync, or with flush({ full: true })
 //   5. per-object failures wait with exponential backoff (retried by a timer); port status + events
 //
 // What a no-change flush reads from the kernel: nothing. ObservedState is kept current by the
 // monitor (links, routes, neighbours, addresses), by the results of applies, and by a full read in
-// the periodic sweep (every 30 s by default), which also re-reads every owned sysctl and the
-// nftables listing: drift in those is repaired by the sweep; a deleted route, neighbour entry,
-// address or a tap going down is repaired on its monitor event.
+// the periodic sweep (every 30 s by default, read outside the flush chain), which also re-reads
+// every owned sysctl and the nftables listing: drift in those is repaired by the sweep; a deleted
+// or changed route, neighbour entry, address, or a tap going down is repaired on its monitor event.
 import { EventEmitter } from 'node:events';
 import type { PortSpec } from './port.js';
 import type { Kernel, KernelEvent, KernelWatch } from './kernel.js';
@@ -37,6 +40,7 @@ import { DataplaneError } from './errors.js';
 import { silentLogger, type Logger } from './logger.js';
 import { FIREWALL_KEY, FirewallSync, type FirewallOutcome, type PortProblem } from './firewall-sync.js';
 import { PortStatusBook, type PortStatus } from './port-status.js';
+import { buildPortIndex, usablePorts, type PortEntry, type PortIndex } from './port-index.js';
 import type { FirewallOptions } from './firewall/index.js';
 
 export type { FirewallOutcome } from './firewall-sync.js';
@@ -56,6 +60,11 @@ export interface DataplaneOptions {
   readonly sweepIntervalMs?: number;
   /** a flush runs this long after a kernel event that needs one (tap appeared, route deleted); default 5 ms */
   readonly eventDelayMs?: number;
+  /**
+   * keep learned routes found in the kernel until markRoutesInSync() (routing converged after a
+   * restart), not just until markInSync(); default false
+   */
+  readonly routesSyncGate?: boolean;
   /** when set, setPorts/setRoute(s) schedule a flush after this many ms (else the caller flushes) */
   readonly autoFlushMs?: number;
   readonly backoff?: BackoffOptions;
@@ -76,7 +85,7 @@ export interface ApplyResult {
   readonly added: number;
   readonly replaced: number;
   readonly removed: number;
-  /** desired objects that were already right */
+  /** compared desired objects that were already right (all of them in a full flush) */
   readonly untouched: number;
   /** differences left for later (their object waits for a retry) */
   readonly held: number;
@@ -87,24 +96,6 @@ export interface ApplyResult {
   readonly durationMs: number;
   /** where the time went (ms): ports (validation, conflicts, which are ready), firewall, desired, plan, apply, status */
   readonly phases: Readonly<Record<'ports' | 'firewall' | 'desired' | 'plan' | 'apply' | 'status', number>>;
-}
-
-interface PortEntry {
-  readonly spec: PortSpec;
-  readonly json: string;
-  readonly valid: WirablePort | DataplaneError;
-  objects: PortObjects | undefined;
-  keys: string[] | undefined;
-}
-
-interface PortIndex {
-  readonly version: number;
-  readonly valid: readonly WirablePort[];
-  /** invalid specs and duplicate taps */
-  readonly invalid: ReadonlyMap<string, PortProblem>;
-  readonly tapById: ReadonlyMap<string, string>;
-  /** addresses claimed by more than one valid port */
-  readonly sharedIps: ReadonlyMap<string, readonly string[]>;
 }
 
 interface KernelRead {
@@ -146,6 +137,9 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
   #learned = new Map<string, ValidRoute | DataplaneError>();
   #routesVersion = 0;
   #inSync = false;
+  #routesInSync: boolean;
+  /** route keys of learned routes desired at some point in this run */
+  readonly #learnedKeys = new Set<string>();
 
   // ---- what lagless knows of the kernel
   #observed: ObservedState = emptyObserved();
@@ -188,6 +182,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     this.#sweepMs = opts.sweepIntervalMs ?? 30_000;
     this.#eventDelayMs = opts.eventDelayMs ?? 5;
     this.#autoFlushMs = opts.autoFlushMs;
+    this.#routesInSync = opts.routesSyncGate !== true;
     this.#now = opts.now ?? Date.now;
     this.#backoff = new BackoffTracker(opts.backoff ?? DEFAULT_BACKOFF);
     this.#desired = new DesiredBook(this.#metric, this.#hostSysctls);
@@ -254,6 +249,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
       return;
     }
     this.#learned.set(v.dst, v);
+    this.#learnedKeys.add(routeKey(v.dst, this.#metric));
   }
 
   /** Every source has delivered a complete view: from now on objects nobody wants are removed. */
@@ -266,6 +262,21 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
 
   get inSync(): boolean {
     return this.#inSync;
+  }
+
+  /**
+   * Routing has converged (every BGP session sent its table, or a timeout passed): learned routes
+   * nobody announces any more may be removed too. Until then only port objects are removed.
+   */
+  markRoutesInSync(): void {
+    if (this.#routesInSync) return;
+    this.#routesInSync = true;
+    this.#fullNext = true;
+    this.#autoFlush();
+  }
+
+  get routesInSync(): boolean {
+    return this.#routesInSync;
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -485,7 +496,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
 
     // 1. validation and conflicts
     const problems = new Map<string, PortProblem>();
-    const usable = this.#usablePorts(problems);
+    const usable = usablePorts(this.#portIndex(), (id) => this.#status.isWired(id), problems);
     lap('ports');
 
     // 2. firewall: regenerated when the desired ports changed; ports are wired with the spec it covers
@@ -523,7 +534,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     this.#dirty = new Set();
     this.#fullNext = false;
     const plan = buildPlan({
-      desired: desired.state, observed: this.#observed, inSync: this.#inSync, hold: (k) => this.#backoff.held(k, now), tapDefaults: this.#tapDefaults, ...(only === undefined ? {} : { only }),
+      desired: desired.state, observed: this.#observed, inSync: this.#inSync, routesInSync: this.#routesInSync, learnedThisRun: (k) => this.#learnedKeys.has(k), hold: (k) => this.#backoff.held(k, now), tapDefaults: this.#tapDefaults, ...(only === undefined ? {} : { only }),
     });
     lap('plan');
     const failed: { key: string; code: string; message: string }[] = [];
@@ -603,58 +614,8 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
   }
 
   #portIndex(): PortIndex {
-    if (this.#index !== undefined && this.#index.version === this.#portsVersion) return this.#index;
-    const valid: WirablePort[] = [];
-    const invalid = new Map<string, PortProblem>();
-    const tapById = new Map<string, string>();
-    const byTap = new Map<string, string[]>();
-    const byIp = new Map<string, string[]>();
-    for (const [id, e] of this.#ports) {
-      tapById.set(id, e.spec.tap);
-      if (e.valid instanceof DataplaneError) {
-        invalid.set(id, { code: e.valid.code, message: e.valid.message });
-        continue;
-      }
-      valid.push(e.valid);
-      const t = byTap.get(e.valid.tap);
-      if (t === undefined) byTap.set(e.valid.tap, [id]);
-      else t.push(id);
-      for (const ip of e.valid.ips) {
-        const l = byIp.get(ip.address);
-        if (l === undefined) byIp.set(ip.address, [id]);
-        else l.push(id);
-      }
-    }
-    for (const [tap, ids] of byTap) {
-      if (ids.length < 2) continue;
-      for (const id of ids) invalid.set(id, { code: 'ERR_DP_TAP_CONFLICT', message: `tap ${tap} is named by ports ${ids.join(', ')}` });
-    }
-    const sharedIps = new Map<string, string[]>();
-    for (const [ip, ids] of byIp) if (ids.length > 1) sharedIps.set(ip, ids);
-    this.#index = { version: this.#portsVersion, valid, invalid, tapById, sharedIps };
+    if (this.#index === undefined || this.#index.version !== this.#portsVersion) this.#index = buildPortIndex(this.#ports, this.#portsVersion);
     return this.#index;
-  }
-
-  /** Valid ports without conflicts. A duplicate tap fails every claimer; a duplicate address fails all but the wired one (else the lowest id). */
-  #usablePorts(problems: Map<string, PortProblem>): Map<string, WirablePort> {
-    const index = this.#portIndex();
-    for (const [id, p] of index.invalid) problems.set(id, p);
-    const out = new Map<string, WirablePort>();
-    for (const p of index.valid) {
-      if (index.invalid.has(p.id)) continue;
-      let lost: string | undefined;
-      if (index.sharedIps.size > 0) {
-        for (const ip of p.ips) {
-          const ids = index.sharedIps.get(ip.address);
-          if (ids === undefined) continue;
-          const winner = ids.find((i) => this.#status.isWired(i)) ?? [...ids].sort()[0];
-          if (winner !== p.id) lost = `${ip.address} belongs to port ${winner}`;
-        }
-      }
-      if (lost !== undefined) problems.set(p.id, { code: 'ERR_DP_ADDRESS_CONFLICT', message: lost });
-      else out.set(p.id, p);
-    }
-    return out;
   }
 
   #sortedSpecs(): PortSpec[] {
