@@ -31,6 +31,14 @@ export interface PlanInput {
   readonly observed: ObservedState;
   /** false until every source has delivered a complete view: nothing is removed before that */
   readonly inSync: boolean;
+  /**
+   * false until routing has converged after a start (default: `inSync`): learned routes (those
+   * with a gateway) are not removed before that, so a restarted agent keeps forwarding through
+   * the routes it installed last time until its BGP sessions have told it what is still valid
+   */
+  readonly routesInSync?: boolean;
+  /** learned routes desired earlier in this run: once withdrawn they go at once, converged or not */
+  readonly learnedThisRun?: (key: string) => boolean;
   /** keys to leave alone this time (failed recently, waiting for their retry) */
   readonly hold?: (key: string) => boolean;
   /** kernel default of each per-tap sysctl (TAP_SYSCTLS template -> value): what a released tap is reset to */
@@ -60,6 +68,7 @@ const ORDER: readonly string[] = [
 
 export function buildPlan(input: PlanInput): Plan {
   const { desired, observed, inSync } = input;
+  const routesInSync = inSync && (input.routesInSync ?? true);
   const hold = input.hold ?? (() => false);
   const buckets = new Map<string, PlanOp[]>(ORDER.map((o) => [o, []]));
   const held: string[] = [];
@@ -137,7 +146,9 @@ export function buildPlan(input: PlanInput): Plan {
       else emit({ kind: 'route', action: o === undefined ? 'add' : 'replace', key, route: d });
       return;
     }
-    if (o !== undefined && inSync) emit({ kind: 'route', action: 'remove', key, route: o });
+    if (o === undefined || !inSync) return;
+    const learned = o.nextHops.some((nh) => nh.via !== undefined);
+    if (!learned || routesInSync || input.learnedThisRun?.(key) === true) emit({ kind: 'route', action: 'remove', key, route: o });
   };
 
   if (input.only === undefined) {
