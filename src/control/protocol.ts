@@ -58,7 +58,12 @@ export interface RouteInfo {
   readonly installed?: boolean;
 }
 
-export type PortState = 'wired' | 'waiting-for-tap' | 'failed';
+/**
+ * wired; waiting-for-tap (the port is desired, its tap does not exist); pending (the next
+ * reconcile, or in-sync, will wire it); failed (see error; retried with backoff); unwiring (no
+ * longer desired, its kernel objects still there).
+ */
+export type PortState = 'wired' | 'waiting-for-tap' | 'pending' | 'failed' | 'unwiring';
 
 export interface PortInfo {
   readonly id: string;
