@@ -70,13 +70,13 @@ async function up(args: readonly string[], io: CliIO): Promise<number> {
   if (values.routers !== undefined && !(ROUTER_DAEMONS as readonly string[]).includes(values.routers)) throw new UsageError(`--routers is frr or bird, got "${values.routers}"`);
   const timeoutS = values.timeout === undefined ? 60 : Number(values.timeout);
   if (!(timeoutS > 0 && timeoutS <= 3600)) throw new UsageError(`--timeout takes seconds (1..3600), got "${values.timeout}"`);
-  needRoot();
 
   const topology = await loadTopology(positionals[0] ?? 'demo', {
     ...(values.name === undefined ? {} : { name: values.name }),
     ...(values.hv === undefined ? {} : { hypervisorKind: values.hv as HypervisorKind }),
     ...(values.routers === undefined ? {} : { routerDaemon: values.routers as RouterDaemon }),
   });
+  needRoot();
   const root = labRoot(values.dir, io.env);
   const r = await labUp(topology, { root, progress: (l) => io.err(`${l}\n`), wait: !values['no-wait'], convergeTimeoutMs: timeoutS * 1000 });
   const t = r.state.topology;

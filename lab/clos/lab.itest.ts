@@ -1,7 +1,8 @@
 // `lagless lab` end to end, through the real command (a separate process each time, as a user runs
 // it): the demo preset with FRR hypervisors (the baseline) comes up and stays up after the command
 // exits; sessions, ECMP defaults, VM routes on the ToRs and VM-to-VM pings over IPv4 and IPv6 are
-// checked from the nodes themselves; a leftover lab is cleaned by the next `lab up`; `lab down`
+// checked from the nodes themselves; the baseline's per-port script adds and removes a VM's routes;
+// a leftover lab is cleaned by the next `lab up`; `lab down`
 // leaves no namespace, process or file. A failed build removes what it made.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +10,8 @@ import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isRunning, run } from '../proc.js';
+import { isRunning, run, waitFor } from '../proc.js';
+import { portSpecFor } from './agent-config.js';
 import { labUp } from './build.js';
 import { PRESETS, topologyFromSpec } from './load.js';
 import { kernelRoutes } from './probe.js';
@@ -17,6 +19,7 @@ import { readState, stateFile, type LabState } from './state.js';
 import type { LabStatus } from './status.js';
 import { teardownLab, labNamespaces } from './teardown.js';
 import { allVms, linksOf, nsName } from './topology.js';
+import { unwirePortByScript, wirePortByScript } from './wire-port.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const NAME = `it${process.pid.toString(36)}`; // per run: namespaces lagless-<NAME>-*
@@ -138,6 +141,27 @@ test('a leftover lab, even one whose state file is gone, is removed by the next 
   const now = state();
   assert.equal(now.processes.filter((p) => oldPids.includes(p.pid)).length, 0);
   const p = await lab('exec', 'vm2', '--', 'ping', '-c1', '-W2', '10.100.0.14');
+  assert.equal(p.code, 0, p.stdout + p.stderr);
+});
+
+test('the baseline\'s port script: unwired, FRR withdraws the /32 and /128 from the ToRs; wired again, they come back', async () => {
+  const t = state().topology;
+  const vm2 = allVms(t).find((v) => v.name === 'vm2')!;
+  const hv = { name: nsName(NAME, vm2.hypervisor) };
+  const torsHave = async (present: boolean) => {
+    for (const tor of t.tors) {
+      const ns = nsName(NAME, tor.name);
+      const dsts = [...(await kernelRoutes(ns, 4)), ...(await kernelRoutes(ns, 6))].map((r) => r.dst);
+      if (dsts.includes(vm2.ipv4) !== present || dsts.includes(vm2.ipv6) !== present) return false;
+    }
+    return true;
+  };
+  await unwirePortByScript(hv, portSpecFor(t, vm2));
+  await waitFor(() => torsHave(false), { timeoutMs: 10_000, what: 'the ToRs to drop vm2' });
+  assert.notEqual((await lab('exec', 'vm4', '--', 'ping', '-c1', '-W1', vm2.ipv4)).code, 0);
+  await wirePortByScript(hv, portSpecFor(t, vm2));
+  await waitFor(() => torsHave(true), { timeoutMs: 10_000, what: 'the ToRs to learn vm2 again' });
+  const p = await lab('exec', 'vm4', '--', 'ping', '-c1', '-W2', vm2.ipv6);
   assert.equal(p.code, 0, p.stdout + p.stderr);
 });
 

@@ -264,6 +264,7 @@ export function validateTopology(t: Topology): Issue[] {
     ...t.hypervisors.map((h) => [h.name, 'hypervisor'] as const),
   ]);
   const ifnames = new Set<string>();
+  const nameClash = issues.list.some((i) => i.code === 'ERR_LAB_TOPOLOGY_DUPLICATE' && i.path.endsWith('.name'));
   t.links.forEach((l, i) => {
     const path: PathSegment[] = ['links', i];
     const up = role.get(l.upper.node);
@@ -282,7 +283,8 @@ export function validateTopology(t: Topology): Issue[] {
       const e = l[side];
       const key = `${e.node}/${e.ifname}`;
       if (!/^[A-Za-z0-9_.-]{1,15}$/.test(e.ifname)) add([...path, side, 'ifname'], 'NAME', `bad interface name ${JSON.stringify(e.ifname)}`);
-      if (ifnames.has(key)) add([...path, side, 'ifname'], 'DUPLICATE', `${e.node} already has an interface ${e.ifname}`);
+      // (two nodes of one name give their neighbours two interfaces of one name: said once, above)
+      if (ifnames.has(key) && !nameClash) add([...path, side, 'ifname'], 'DUPLICATE', `${e.node} already has an interface ${e.ifname}`);
       ifnames.add(key);
       claimAddress(e.ipv4, [...path, side, 'ipv4']);
       claimAddress(e.ipv6, [...path, side, 'ipv6']);

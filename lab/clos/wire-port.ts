@@ -5,10 +5,11 @@
 //
 //   await wirePortByScript(hvNs, port);     // tap sysctls, routes, permanent neighbours, gateways
 //   await unwirePortByScript(hvNs, port);   // routes and neighbours gone (zebra withdraws them)
+//   (hvNs: a Netns, or { name: nsName(lab, 'hv1') } for a lab that is already up)
 //
 // The tap must exist (the lab's veth end). Host-wide sysctls are set each time (idempotent), so a
 // port wired on a fresh hypervisor works without anything else.
-import type { Netns } from '../netns.js';
+import { run } from '../proc.js';
 import { GATEWAY_V6, GATEWAY_V6_PREFIX_LEN } from '../../src/dataplane/model.js';
 import type { PortSpec } from '../../src/dataplane/port.js';
 import { ipFamily } from '../../src/lib/ip.js';
@@ -64,10 +65,16 @@ export function unwirePortScript(port: PortSpec): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function wirePortByScript(hvNs: Netns, port: PortSpec): Promise<void> {
-  await hvNs.run(['sh', '-ec', wirePortScript(port)]);
+/** A namespace by name: a Netns, or `{ name: nsName(lab, 'hv1') }` for a lab that is already up. */
+export interface NamedNetns {
+  readonly name: string;
 }
 
-export async function unwirePortByScript(hvNs: Netns, port: PortSpec): Promise<void> {
-  await hvNs.run(['sh', '-ec', unwirePortScript(port)]);
+/** Runs the wiring script in the hypervisor's namespace; ERR_LAB_COMMAND (with the script's stderr) when a step fails. */
+export async function wirePortByScript(hvNs: NamedNetns, port: PortSpec): Promise<void> {
+  await run(['ip', 'netns', 'exec', hvNs.name, 'sh', '-ec', wirePortScript(port)]);
+}
+
+export async function unwirePortByScript(hvNs: NamedNetns, port: PortSpec): Promise<void> {
+  await run(['ip', 'netns', 'exec', hvNs.name, 'sh', '-ec', unwirePortScript(port)]);
 }
