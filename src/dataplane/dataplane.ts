@@ -113,6 +113,8 @@ export interface DataplaneEvents {
   'port-wired': [PortStatus];
   'port-unwired': [{ readonly id: string; readonly tap: string }];
   'port-failed': [PortStatus];
+  /** a network interface appeared or disappeared (from a read or `ip monitor link`): the tap watcher of the neutron source */
+  link: [{ readonly name: string; readonly present: boolean }];
 }
 
 
@@ -345,6 +347,11 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     return this.#status.all();
   }
 
+  /** Names of every network interface present, as last read or reported by the monitor (taps included). */
+  links(): string[] {
+    return [...this.#observed.links.keys()];
+  }
+
   wiredPorts(): string[] {
     return this.#status.all().filter((s) => s.state === 'wired').map((s) => s.id);
   }
@@ -407,7 +414,10 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
   #mergeRead(read: KernelRead, seq: number): void {
     const o = this.#observed;
     const touched = (k: string) => (this.#touched.get(k) ?? 0) > seq;
+    const hadLinks = new Set(o.links.keys());
     merge(o.links, read.snapshot.links, (name) => touched(linkKey(name)));
+    for (const name of hadLinks) if (!o.links.has(name)) this.emit('link', { name, present: false });
+    for (const name of o.links.keys()) if (!hadLinks.has(name)) this.emit('link', { name, present: true });
     merge(o.routes, read.snapshot.routes, touched);
     merge(o.neighbours, read.snapshot.neighbours, touched);
     merge(o.addresses, read.snapshot.addresses, touched);
@@ -433,7 +443,9 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
       this.#scheduleSweep();
       return;
     }
+    const had = e.type === 'link' && this.#observed.links.has(e.name);
     const changed = applyEvent(this.#observed, e);
+    if (e.type === 'link' && had !== this.#observed.links.has(e.name)) this.emit('link', { name: e.name, present: !had });
     if (changed.length === 0) return;
     const seq = ++this.#eventSeq;
     for (const k of changed) {
