@@ -122,7 +122,7 @@ export async function labUp(t: Topology, opts: UpOptions): Promise<UpResult> {
 
     await step(5, 'hypervisors', async () => {
       await Promise.all(
-        t.hypervisors.map(async (h) => (hvAccess[h.name] = await startHypervisor(scope, t, h, get(ns, h.name), opts.laglessCommand ?? defaultLaglessCommand()))),
+        t.hypervisors.map(async (h) => (hvAccess[h.name] = await startHypervisor(scope, t, h, get(ns, h.name), () => opts.laglessCommand ?? defaultLaglessCommand()))),
       );
       return t.hypervisors.map((h) => `${h.name} ${h.kind}`).join(', ');
     });
@@ -193,7 +193,7 @@ async function cableVm(t: Topology, vm: VmNode, hv: Netns, vmNs: Netns): Promise
   });
 }
 
-async function startHypervisor(scope: LabScope, t: Topology, h: HypervisorNode, ns: Netns, lagless: readonly string[]): Promise<HypervisorAccess> {
+async function startHypervisor(scope: LabScope, t: Topology, h: HypervisorNode, ns: Netns, lagless: () => readonly string[]): Promise<HypervisorAccess> {
   const dir = join(scope.dir(), h.name);
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   // the hypervisor's own addresses, as its operator would configure them
@@ -211,7 +211,7 @@ async function startHypervisor(scope: LabScope, t: Topology, h: HypervisorNode, 
   const logFile = join(dir, 'agent.log');
   writeFileSync(portsFile, portsFileText(t, h.vms));
   writeFileSync(config, agentConfigText(t, h, { portsFile, socket }));
-  const agent = ForegroundDaemon.spawn(ns, [...lagless, 'agent', '--config', config], { label: `lagless agent ${h.name}`, logFile });
+  const agent = ForegroundDaemon.spawn(ns, [...lagless(), 'agent', '--config', config], { label: `lagless agent ${h.name}`, logFile });
   await agent.waitReady(() => existsSync(socket), 30_000, `its control socket ${socket} appears`);
   return { kind: 'lagless', dir, socket, config, portsFile, logFile };
 }

@@ -66,6 +66,7 @@ export interface LabStatus {
 export async function collectStatus(s: LabState): Promise<LabStatus> {
   const t = s.topology;
   const ns = (node: string) => s.namespaces[node] ?? '';
+  const asnOf = new Map<string, number>([...routers(t), ...t.hypervisors].map((n) => [n.name, n.asn]));
   const routerRows = await Promise.all(
     routers(t).map(async (r): Promise<RouterStatus> => {
       const a = s.routers[r.name];
@@ -74,6 +75,8 @@ export async function collectStatus(s: LabState): Promise<LabStatus> {
       try {
         if (a === undefined) throw new Error('never started');
         sessions = a.daemon === 'frr' ? await frrSessions(a.vtyDir) : await birdSessions(a.socket);
+        // birdc does not print the neighbour's AS in a form worth parsing: the topology knows it
+        sessions = sessions.map((x) => (x.asn === null ? { ...x, asn: asnOf.get(x.peer) ?? null } : x));
       } catch (err) {
         error = (err as Error).message.split('\n')[0] ?? 'unreadable';
       }
