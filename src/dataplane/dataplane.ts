@@ -511,44 +511,24 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     const usable = usablePorts(this.#portIndex(), (id) => this.#status.isWired(id), problems);
     lap('ports');
 
-    // 2. firewall: regenerated when the desired ports changed; ports are wired with the spec it covers
-    const firewall = await this.#firewall.sync(() => this.#sortedSpecs(), usable, this.#portsVersion, this.#inSync, now);
+    // 2. firewall: regenerated when the desired ports changed; ports are wired with the spec it
+    //    covers. `nft -f` runs while the plan is computed; nothing is applied before it is done.
+    const fw = this.#firewall.begin(() => this.#sortedSpecs(), usable, this.#portsVersion, this.#inSync, now);
+    let firewall = fw.outcome;
     lap('firewall');
-    const ready: { id: string; tap: string; objects: PortObjects; keys: string[] }[] = [];
-    const pendingTap = new Set<string>();
-    for (const [id, candidate] of usable) {
-      const port = this.#firewall.resolve(id, candidate, firewall);
-      if (port === undefined) continue;
-      if (!('ips' in port)) {
-        problems.set(id, port);
-        continue;
-      }
-      if (!this.#observed.links.has(port.tap)) {
-        pendingTap.add(id);
-        continue;
-      }
-      const { objects, keys } = this.#objectsOf(id, port);
-      ready.push({ id, tap: port.tap, objects, keys });
+    let prepared = this.#prepare(usable, problems, firewall, now, lap);
+    const settled = await fw.done;
+    lap('firewall');
+    if (settled !== firewall) {
+      // the apply failed: plan again (in full) from the ruleset still in force
+      firewall = settled;
+      this.#fullNext = true;
+      prepared = this.#prepare(usable, problems, firewall, now, lap);
     }
-    lap('ports');
+    const { ready, pendingTap, desired, plan } = prepared;
+    const portProblems = prepared.problems;
 
-    // 3. desired state: patched per port, rebuilt when learned routes change
-    const desired = this.#desired.update(ready, () => this.#validRoutes(), this.#routesVersion);
-    this.#shadowed = desired.shadowed;
-    lap('desired');
-
-    // 4. plan (everything, or only what changed since the last flush) and apply
-    let only: string[] | undefined;
-    if (!this.#fullNext && !desired.full) {
-      only = [...this.#dirty, ...desired.changed];
-      for (const [key, f] of this.#backoff.entries()) if (f.retryAt <= now) only.push(key);
-    }
-    this.#dirty = new Set();
-    this.#fullNext = false;
-    const plan = buildPlan({
-      desired: desired.state, observed: this.#observed, inSync: this.#inSync, routesInSync: this.#routesInSync, learnedThisRun: (k) => this.#learnedKeys.has(k), hold: (k) => this.#backoff.held(k, now), tapDefaults: this.#tapDefaults, ...(only === undefined ? {} : { only }),
-    });
-    lap('plan');
+    // 4. apply
     const failed: { key: string; code: string; message: string }[] = [];
     let commands = 0;
     let owners: Map<string, string[]> | undefined;
@@ -596,7 +576,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     };
     this.#status.update({
       desired: this.#portIndex().tapById,
-      problems,
+      problems: portProblems,
       ready,
       pendingTap,
       failureOf,
@@ -623,6 +603,54 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
       durationMs,
       phases,
     };
+  }
+
+  /** Steps 2-4 without I/O: which ports are ready, their desired state, and the plan. */
+  #prepare(usable: ReadonlyMap<string, WirablePort>, baseProblems: ReadonlyMap<string, PortProblem>, firewall: FirewallOutcome, now: number, lap: (phase: 'ports' | 'desired' | 'plan') => void) {
+    const problems = new Map(baseProblems);
+    const ready: { id: string; tap: string; objects: PortObjects; keys: string[] }[] = [];
+    const pendingTap = new Set<string>();
+    for (const [id, candidate] of usable) {
+      const port = this.#firewall.resolve(id, candidate, firewall);
+      if (port === undefined) continue;
+      if (!('ips' in port)) {
+        problems.set(id, port);
+        continue;
+      }
+      if (!this.#observed.links.has(port.tap)) {
+        pendingTap.add(id);
+        continue;
+      }
+      const { objects, keys } = this.#objectsOf(id, port);
+      ready.push({ id, tap: port.tap, objects, keys });
+    }
+    lap('ports');
+
+    // 3. desired state: patched per port, rebuilt when learned routes change
+    const desired = this.#desired.update(ready, () => this.#validRoutes(), this.#routesVersion);
+    this.#shadowed = desired.shadowed;
+    lap('desired');
+
+    // 4. plan (everything, or only what changed since the last flush)
+    let only: string[] | undefined;
+    if (!this.#fullNext && !desired.full) {
+      only = [...this.#dirty, ...desired.changed];
+      for (const [key, f] of this.#backoff.entries()) if (f.retryAt <= now) only.push(key);
+    }
+    this.#dirty = new Set();
+    this.#fullNext = false;
+    const plan = buildPlan({
+      desired: desired.state,
+      observed: this.#observed,
+      inSync: this.#inSync,
+      routesInSync: this.#routesInSync,
+      learnedThisRun: (k) => this.#learnedKeys.has(k),
+      hold: (k) => this.#backoff.held(k, now),
+      tapDefaults: this.#tapDefaults,
+      ...(only === undefined ? {} : { only }),
+    });
+    lap('plan');
+    return { problems, ready, pendingTap, desired, plan };
   }
 
   #portIndex(): PortIndex {

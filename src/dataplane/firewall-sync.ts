@@ -95,38 +95,80 @@ export class FirewallSync {
   /**
    * Brings the ruleset in line with `specs` (all desired ports, sorted by id) when `version`
    * changed or drift was seen. `usable` are the ports the dataplane may wire.
+   *
+   * Returns at once with the expected outcome; `done` settles when `nft -f` has finished. While it
+   * runs, resolve() already answers from the new ruleset, so the caller can compute its plan in
+   * the meantime; it must not touch the kernel before `done`. When the apply fails, `done` says
+   * 'failed' and resolve() answers from the ruleset still in force again.
    */
-  async sync(specs: () => readonly PortSpec[], usable: ReadonlyMap<string, WirablePort>, version: number, inSync: boolean, now: number): Promise<FirewallOutcome> {
-    if (this.#opts === false) return 'off';
-    if (!inSync) return 'waiting-sync';
-    if (this.#version === version && !this.#dirty) return 'unchanged';
-    if (this.#backoff.held(FIREWALL_KEY, now)) return 'held';
-    let outcome: FirewallOutcome = 'applied';
+  begin(specs: () => readonly PortSpec[], usable: ReadonlyMap<string, WirablePort>, version: number, inSync: boolean, now: number): { outcome: FirewallOutcome; done: Promise<FirewallOutcome> } {
+    const settled = (outcome: FirewallOutcome) => ({ outcome, done: Promise.resolve(outcome) });
+    if (this.#opts === false) return settled('off');
+    if (!inSync) return settled('waiting-sync');
+    if (this.#version === version && !this.#dirty) return settled('unchanged');
+    if (this.#backoff.held(FIREWALL_KEY, now)) return settled('held');
     let built;
+    let marked;
     try {
       built = buildFirewallRuleset(specs(), this.#opts);
-      const marked = markScript(built.script);
-      const adopt = this.#hash === undefined && this.#found !== undefined && listingHasMarker(this.#found, marked.hash);
-      if (!this.#dirty && (this.#hash === marked.hash || adopt)) {
-        if (adopt) this.#baseline = this.#found;
-        outcome = 'unchanged';
-      } else {
-        this.#applies++;
-        await this.#kernel.applyFirewall(marked.script);
-        this.#baseline = undefined;
-      }
-      this.#hash = marked.hash;
-      this.#tables = marked.tables;
-      this.#found = undefined;
-      this.#dirty = false;
-      this.#version = version;
-      this.#backoff.succeed(FIREWALL_KEY);
+      marked = markScript(built.script);
     } catch (err) {
-      const e = err instanceof DataplaneError ? err : new DataplaneError('ERR_DP_FIREWALL', `firewall: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-      const f = this.#backoff.fail(FIREWALL_KEY, e, now);
-      this.#log.error('firewall apply failed; the previous ruleset stays in force', { code: e.code, attempts: f.attempts, retryInMs: f.retryAt - now, error: e.message });
-      return 'failed';
+      return settled(this.#failed(err, now));
     }
+    const adopt = this.#hash === undefined && this.#found !== undefined && listingHasMarker(this.#found, marked.hash);
+    const unchanged = !this.#dirty && (this.#hash === marked.hash || adopt);
+    const previous = { hash: this.#hash, tables: this.#tables, baseline: this.#baseline, found: this.#found, dirty: this.#dirty, version: this.#version, ports: this.#ports, closed: this.#closed };
+    if (unchanged && adopt) this.#baseline = this.#found;
+    if (!unchanged) {
+      this.#applies++;
+      this.#baseline = undefined;
+    }
+    this.#hash = marked.hash;
+    this.#tables = marked.tables;
+    this.#found = undefined;
+    this.#dirty = false;
+    this.#version = version;
+    this.#inForce(built, usable);
+    if (unchanged) {
+      this.#backoff.succeed(FIREWALL_KEY);
+      return settled('unchanged');
+    }
+    const done = this.#kernel.applyFirewall(marked.script).then(
+      (): FirewallOutcome => {
+        this.#backoff.succeed(FIREWALL_KEY);
+        return 'applied';
+      },
+      (err: unknown): FirewallOutcome => {
+        // the old ruleset stays in force, and so does what it was built from
+        this.#hash = previous.hash;
+        this.#tables = previous.tables;
+        this.#baseline = previous.baseline;
+        this.#found = previous.found;
+        this.#dirty = previous.dirty;
+        this.#version = previous.version;
+        this.#ports = previous.ports;
+        this.#closed = previous.closed;
+        this.generation++;
+        return this.#failed(err, now);
+      },
+    );
+    return { outcome: 'applied', done };
+  }
+
+  /** begin(), waiting for the apply. */
+  async sync(specs: () => readonly PortSpec[], usable: ReadonlyMap<string, WirablePort>, version: number, inSync: boolean, now: number): Promise<FirewallOutcome> {
+    return this.begin(specs, usable, version, inSync, now).done;
+  }
+
+  #failed(err: unknown, now: number): FirewallOutcome {
+    const e = err instanceof DataplaneError ? err : new DataplaneError('ERR_DP_FIREWALL', `firewall: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    const f = this.#backoff.fail(FIREWALL_KEY, e, now);
+    this.#log.error('firewall apply failed; the previous ruleset stays in force', { code: e.code, attempts: f.attempts, retryInMs: f.retryAt - now, error: e.message });
+    return 'failed';
+  }
+
+  /** Records which ports (and which of their specs) a ruleset covers, and which it closes. */
+  #inForce(built: ReturnType<typeof buildFirewallRuleset>, usable: ReadonlyMap<string, WirablePort>): void {
     const closedIds = new Set<string>();
     this.#closed = new Map();
     for (const p of built.ports) if (p.mode === 'closed') for (const id of p.portId.split(',')) closedIds.add(id);
@@ -141,7 +183,6 @@ export class FirewallSync {
       else if (!this.#closed.has(id)) this.#closed.set(id, { code: 'ERR_DP_PORT_FIREWALL', message: 'the firewall closed this port' });
     }
     this.generation++;
-    return outcome;
   }
 
   /** The port to wire for `id`, or the problem that keeps it unwired, or undefined (wait). */
