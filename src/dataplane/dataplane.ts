@@ -42,6 +42,7 @@ import { FIREWALL_KEY, FirewallSync, type FirewallOutcome, type PortProblem } fr
 import { PortStatusBook, type PortStatus } from './port-status.js';
 import { buildPortIndex, usablePorts, type PortEntry, type PortIndex } from './port-index.js';
 import type { FirewallOptions } from './firewall/index.js';
+import { CarrierTracker, type CarrierChange } from './carrier.js';
 
 export type { FirewallOutcome } from './firewall-sync.js';
 export type { PortState, PortStatus } from './port-status.js';
@@ -115,6 +116,8 @@ export interface DataplaneEvents {
   'port-failed': [PortStatus];
   /** a network interface appeared or disappeared (from a read or `ip monitor link`): the tap watcher of the neutron source */
   link: [{ readonly name: string; readonly present: boolean }];
+  /** an interface lost or regained carrier (from `ip monitor link`): the agent's fast external failover on uplinks */
+  carrier: [CarrierChange];
 }
 
 
@@ -131,6 +134,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
   readonly #backoff: BackoffTracker;
   readonly #firewall: FirewallSync;
   readonly #status: PortStatusBook;
+  readonly #carrier = new CarrierTracker();
 
   // ---- inputs
   #ports = new Map<string, PortEntry>();
@@ -443,6 +447,8 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
       this.#scheduleSweep();
       return;
     }
+    const carrier = this.#carrier.observe(e);
+    if (carrier !== undefined) this.emit('carrier', carrier);
     const had = e.type === 'link' && this.#observed.links.has(e.name);
     const changed = applyEvent(this.#observed, e);
     if (e.type === 'link' && had !== this.#observed.links.has(e.name)) this.emit('link', { name: e.name, present: !had });

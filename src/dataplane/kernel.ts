@@ -31,7 +31,8 @@ export interface FirewallTable {
 
 /** A change the kernel reported. Routes are reported only when they matter (see `owned`). */
 export type KernelEvent =
-  | { readonly type: 'link'; readonly deleted: boolean; readonly name: string; readonly ifindex: number; readonly up: boolean; readonly mtu: number }
+  /** up: administratively up; lowerUp: has carrier (LOWER_UP), when the source knows */
+  | { readonly type: 'link'; readonly deleted: boolean; readonly name: string; readonly ifindex: number; readonly up: boolean; readonly mtu: number; readonly lowerUp?: boolean }
   /** owned: the route has lagless's protocol; a foreign one is reported so a takeover of a key is seen */
   | { readonly type: 'route'; readonly deleted: boolean; readonly owned: boolean; readonly route: Route }
   /** permanent: the entry is (still) PERMANENT; proxy entries report permanent = true */

@@ -80,13 +80,13 @@ test('monitor: route lines (ours by number or name, foreign, ECMP, deleted, othe
 
 test('monitor: link, address and neighbour lines', () => {
   assert.deepEqual(parseMonitorLine('[LINK]3: vA@vB: <BROADCAST,MULTICAST> mtu 1400 qdisc noqueue state DOWN group default \\    link/ether 56:be:00:66:27:5d brd ff:ff:ff:ff:ff:ff'), {
-    type: 'link', deleted: false, ifindex: 3, name: 'vA', up: false, mtu: 1400,
+    type: 'link', deleted: false, ifindex: 3, name: 'vA', up: false, mtu: 1400, lowerUp: false,
   });
   assert.deepEqual(parseMonitorLine('[LINK]Deleted 7: u2@NONE: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN group default \\    link/ether ba:e5:e7:20:72:39 brd ff:ff:ff:ff:ff:ff'), {
-    type: 'link', deleted: true, ifindex: 7, name: 'u2', up: false, mtu: 1500,
+    type: 'link', deleted: true, ifindex: 7, name: 'u2', up: false, mtu: 1500, lowerUp: false,
   });
   assert.deepEqual(parseMonitorLine('[LINK]2: tap5: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 qdisc fq_codel state DOWN group default qlen 1000\\    link/ether 3a:1c:00:11:22:33 brd ff:ff:ff:ff:ff:ff'), {
-    type: 'link', deleted: false, ifindex: 2, name: 'tap5', up: true, mtu: 1500,
+    type: 'link', deleted: false, ifindex: 2, name: 'tap5', up: true, mtu: 1500, lowerUp: false,
   });
   assert.deepEqual(parseMonitorLine('[ADDR]1: lo    inet 10.2.2.2/32 scope global lo:lagless\\       valid_lft forever preferred_lft forever'), {
     type: 'addr', deleted: false, addr: { dev: 'lo', address: '10.2.2.2', prefixLen: 32, label: 'lo:lagless' },

@@ -131,7 +131,7 @@ function parseLinkLine(rest: string, deleted: boolean): KernelEvent | undefined 
   const m = /^(\d+): ([^\s:@]+)(?:@[^:\s]*)?: <([^>]*)>(?:.*? mtu (\d+))?/.exec(rest);
   if (m?.[1] === undefined || m[2] === undefined) return undefined;
   const flags = (m[3] ?? '').split(',');
-  return { type: 'link', deleted, ifindex: Number(m[1]), name: m[2], up: flags.includes('UP'), mtu: Number(m[4] ?? 0) };
+  return { type: 'link', deleted, ifindex: Number(m[1]), name: m[2], up: flags.includes('UP'), mtu: Number(m[4] ?? 0), lowerUp: flags.includes('LOWER_UP') };
 }
 
 function parseAddrLine(rest: string, deleted: boolean): KernelEvent | undefined {
