@@ -5,6 +5,7 @@ import { Speaker } from './bgp/speaker.js';
 import { Agent } from './agent/agent.js';
 import { controlProvider } from './agent/control-provider.js';
 import { uplinkPeers } from './agent/speaker-config.js';
+import { watchUplinkCarrier } from './agent/uplink-carrier.js';
 import { ControlServer } from './control/server.js';
 import { FileSource } from './sources/file/index.js';
 import { createLogger, type Logger } from './lib/log.js';
@@ -53,6 +54,7 @@ export async function runAgent(config: AgentConfig, options: AgentRunOptions): P
     const uplink = config.uplinks.find((x) => x.name === u.id);
     speaker.addPeer({ ...u, ...(uplink === undefined ? {} : { interface: uplink.interface }) });
   }
+  watchUplinkCarrier(dataplane, speaker, config.uplinks, log.child({ component: 'agent' }));
   let source: Source;
   try {
     source = createSource(config, log);

@@ -343,6 +343,22 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     p.session.removeAllListeners();
   }
 
+  /**
+   * Drops the peer's session now and starts it again: its routes leave the RIB (and the FIB) at
+   * once instead of after the hold timer. For a link that lost carrier (fast external failover).
+   * `why` is kept as the peer's last error (shown by `lagless show peers`). Unknown peer:
+   * ERR_SPEAKER_UNKNOWN_PEER.
+   */
+  resetPeer(id: string, why: { readonly code: string; readonly message: string }): void {
+    const p = this.#peers.get(id);
+    if (p === undefined) throw new SpeakerError('ERR_SPEAKER_UNKNOWN_PEER', `no peer ${JSON.stringify(id)}`);
+    p.ownError = { code: why.code, message: why.message, at: this.#clock.now() };
+    this.#logger.warn(`resetting the session: ${why.message}`, { peer: id, code: why.code, state: p.session.stats().state });
+    void p.session.stop().then(() => {
+      if (this.#peers.get(id) === p && this.#state === 'started') p.session.start();
+    });
+  }
+
   // ------------------------------------------------------------------ announcements
 
   /**
