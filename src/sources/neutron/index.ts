@@ -7,3 +7,7 @@ export { AGENT_TYPE, AGENT_BINARY, NOTIFIER_TOPICS, agentConfigurations, deviceI
 export { AmqpConnection, type AmqpOptions } from './amqp.js';
 export { RpcClient, type CallOptions } from './rpc.js';
 export { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+export { NeutronSource, TAP_RE, issueOf, type NeutronSourceOptions, type NeutronSourceStatus, type NotificationRecord } from './source.js';
+export type { NeutronRpcLike, TapWatcher, Reachability } from './source-seams.js';
+export { DeviceStatusReporter, type DeviceStatus } from './device-status.js';
+export { amqpUrlsOf } from './transport-url.js';
