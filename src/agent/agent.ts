@@ -54,6 +54,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   readonly #convergeTimeoutMs: number;
   #ports: readonly PortSpec[] = [];
   #issues: readonly SourceIssue[] = [];
+  #sourceError: { readonly code: string; readonly message: string } | undefined;
   #announced: Announcements = { prefixes: [], byPort: new Map(), outsidePools: new Map() };
   #reachable = new Set<string>();
   #sourceInSync = false;
@@ -80,6 +81,10 @@ export class Agent extends EventEmitter<AgentEvents> {
   }
   get issues(): readonly SourceIssue[] {
     return this.#issues;
+  }
+  /** the source's last problem delivering at all (the last good set stands); cleared by its next delivery */
+  get sourceError(): { readonly code: string; readonly message: string } | undefined {
+    return this.#sourceError;
   }
   get inSync(): boolean {
     return this.#dp.inSync;
@@ -124,7 +129,10 @@ export class Agent extends EventEmitter<AgentEvents> {
       this.#log.info('port source in sync', { source: this.#source.kind, ports: this.#ports.length });
       this.#maybeInSync();
     });
-    this.#source.on('error', (err) => this.#log.warn('port source error', { code: err.code, error: err.message }));
+    this.#source.on('error', (err) => {
+      this.#sourceError = { code: err.code, message: err.message };
+      this.#log.warn('port source error', { code: err.code, error: err.message });
+    });
     await this.#speaker.start();
     this.#convergeTimer = setTimeout(() => this.routingConverged('timeout'), this.#convergeTimeoutMs);
     this.#convergeTimer.unref();
@@ -164,6 +172,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   #onPorts(ports: readonly PortSpec[], issues: readonly SourceIssue[]): void {
     this.#ports = ports;
     this.#issues = issues;
+    this.#sourceError = undefined;
     for (const i of issues) this.#log.warn('port entry skipped', { path: i.path, code: i.code, error: i.message });
     this.#dp.setPorts(ports);
     this.emit('ports', ports, issues);

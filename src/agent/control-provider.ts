@@ -112,6 +112,8 @@ export function controlProvider(s: ControlSources): ControlProvider {
         },
         routes: { announced: s.agent.announcements.prefixes.length, installed: dpRoutes.filter((r) => r.state === 'installed').length },
         ...(last === undefined ? {} : { lastReconcile: last }),
+        ...(s.agent.issues.length === 0 ? {} : { sourceIssues: s.agent.issues.map((i) => ({ path: i.path, code: i.code, message: i.message, ...(i.line === undefined ? {} : { line: i.line }) })) }),
+        ...(s.agent.sourceError === undefined ? {} : { sourceError: s.agent.sourceError }),
       };
     },
   };

@@ -58,6 +58,10 @@ export function renderStatus(s: Status): string {
   if (s.lastReconcile) {
     rows.push(['reconcile', `last at ${s.lastReconcile.at}, ${s.lastReconcile.durationMs} ms, ${s.lastReconcile.errors} error${s.lastReconcile.errors === 1 ? '' : 's'}`]);
   }
+  if (s.sourceError) rows.push(['source', `cannot read: ${problem(s.sourceError)}`]);
+  const issues = s.sourceIssues ?? [];
+  if (issues.length > 0) rows.push(['skipped', `${issues.length} port entr${issues.length === 1 ? 'y' : 'ies'} of the source:`]);
+  for (const i of issues) rows.push(['', `${i.path}${i.line === undefined ? '' : ` (line ${i.line})`}: ${problem(i)}`]);
   const w = Math.max(...rows.map(([k]) => k.length)) + 1;
-  return rows.map(([k, v]) => `${`${k}:`.padEnd(w)} ${v}`).join('\n') + '\n';
+  return rows.map(([k, v]) => `${k === '' ? ''.padEnd(w) : `${k}:`.padEnd(w)} ${v}`).join('\n') + '\n';
 }

@@ -86,6 +86,16 @@ export interface Status {
   readonly ports: { readonly wired: number; readonly waiting: number; readonly failed: number; readonly total: number };
   readonly routes?: { readonly announced: number; readonly installed: number };
   readonly lastReconcile?: { readonly at: string; readonly durationMs: number; readonly errors: number };
+  /** entries of the port source that were skipped (bad or conflicting), where they are and why; the others apply */
+  readonly sourceIssues?: readonly SourceIssueInfo[];
+  /** the source cannot deliver right now (file unreadable or malformed, broker down): the last good set of ports stands */
+  readonly sourceError?: CodedProblem;
+}
+
+/** One skipped entry of the port source: "ports[2].mac" (line 14) ERR_PORT_MAC "..." */
+export interface SourceIssueInfo extends CodedProblem {
+  readonly path: string;
+  readonly line?: number;
 }
 
 /** What each method returns. */
