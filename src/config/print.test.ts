@@ -64,7 +64,7 @@ const configArb: fc.Arbitrary<AgentConfig> = fc.record({
   multipath: fc.record({ maxPaths: fc.integer({ min: 1, max: 256 }), relax: fc.boolean() }),
   source: fc.oneof(
     fc.record({ type: fc.constant('file' as const), path: fc.stringMatching(/^\/[a-z0-9 #:'"_.-]{1,30}$/) }),
-    fc.record({ type: fc.constant('neutron' as const), transportUrl: fc.constantFrom('rabbit://u:p@10.0.0.1:5672/', 'amqp://h/v#x'), host: name, reportInterval: fc.integer({ min: 1, max: 3600 }) }),
+    fc.record({ type: fc.constant('neutron' as const), transportUrl: fc.constantFrom('rabbit://u:p@10.0.0.1:5672/', 'amqp://h/v#x'), host: name, reportInterval: fc.integer({ min: 1, max: 3600 }), rpcTimeout: fc.integer({ min: 1, max: 600 }) }),
   ),
   dataplane: fc.record({ netns: fc.option(name, { nil: null }), metadataAddress: fc.option(ipv4, { nil: null }), gatewayV4: ipv4 }),
   control: fc.record({ socket: fc.stringMatching(/^\/[a-z0-9_.-]{1,40}$/) }),

@@ -41,6 +41,7 @@ export function printConfig(c: AgentConfig): string {
           `  transportUrl: ${scalar(c.source.transportUrl)}`,
           `  host: ${scalar(c.source.host)}`,
           `  reportInterval: ${c.source.reportInterval}`,
+          `  rpcTimeout: ${c.source.rpcTimeout}`,
         ];
   const lines = [
     '# lagless agent config, canonical form (lagless agent --check FILE --print): every default written out',

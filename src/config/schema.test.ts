@@ -222,6 +222,8 @@ test('pools, metrics, source, dataplane and socket values are checked', () => {
   assert.deepEqual(src('source: { path: /x }'), ['source.type ERR_CONFIG_MISSING']);
   assert.deepEqual(src('source: { type: neutron, transportUrl: "http://x" }'), ['source.transportUrl ERR_CONFIG_URL']);
   assert.deepEqual(src('source: { type: neutron, transportUrl: "rabbit://h/", path: /x }'), ['source.path ERR_CONFIG_UNKNOWN_KEY']);
+  assert.deepEqual(src('source: { type: neutron, transportUrl: "rabbit://h/", rpcTimeout: 0 }'), ['source.rpcTimeout ERR_CONFIG_RANGE']);
+  assert.deepEqual(src('source: { type: neutron, transportUrl: "rabbit://h/", rpcTimeout: 601 }'), ['source.rpcTimeout ERR_CONFIG_RANGE']);
 
   const ok = parseConfig(`${MINIMAL}metrics: { listen: "[::]:9742" }\ndataplane: { netns: lab-hv1, metadataAddress: null }\n`);
   assert.ok(ok.ok);
@@ -229,7 +231,10 @@ test('pools, metrics, source, dataplane and socket values are checked', () => {
   assert.deepEqual(ok.config.dataplane, { netns: 'lab-hv1', metadataAddress: null, gatewayV4: '169.254.1.1' });
   const neutron = parseConfig(MINIMAL.replace(/source:[\s\S]*$/, 'source: { type: neutron, transportUrl: "rabbit://u:p@127.0.0.1:5672/" }'));
   assert.ok(neutron.ok);
-  assert.deepEqual(neutron.config.source, { type: 'neutron', transportUrl: 'rabbit://u:p@127.0.0.1:5672/', host: 'hv1', reportInterval: 30 });
+  assert.deepEqual(neutron.config.source, { type: 'neutron', transportUrl: 'rabbit://u:p@127.0.0.1:5672/', host: 'hv1', reportInterval: 30, rpcTimeout: 60 });
+  const timeout = parseConfig(MINIMAL.replace(/source:[\s\S]*$/, 'source: { type: neutron, transportUrl: "rabbit://h/", rpcTimeout: 5 }'));
+  assert.ok(timeout.ok);
+  assert.equal(timeout.config.source.type === 'neutron' && timeout.config.source.rpcTimeout, 5);
 });
 
 test('relative paths are taken from the config file directory', () => {

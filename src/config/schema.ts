@@ -153,6 +153,7 @@ const sourceSchema = tagged('type', {
     ),
     host: optional(hostName()),
     reportInterval: withDefault(int(1, 3600, 'seconds from 1 to 3600'), 30),
+    rpcTimeout: withDefault(int(1, 600, 'seconds from 1 to 600'), 60),
   }),
 });
 
@@ -237,7 +238,7 @@ export function validateConfig(raw: unknown, opts: ValidateOptions = {}): Valida
   const source: SourceConfig =
     c.source.type === 'file'
       ? { type: 'file', path: absolute(c.source.path, opts.baseDir) }
-      : { type: 'neutron', transportUrl: c.source.transportUrl, host: c.source.host ?? host, reportInterval: c.source.reportInterval };
+      : { type: 'neutron', transportUrl: c.source.transportUrl, host: c.source.host ?? host, reportInterval: c.source.reportInterval, rpcTimeout: c.source.rpcTimeout };
   return {
     ok: true,
     config: {

@@ -77,6 +77,8 @@ export interface NeutronSourceConfig {
   readonly host: string;
   /** seconds between report_state calls; default 30 */
   readonly reportInterval: number;
+  /** seconds an RPC call to neutron-server may take before it fails and is retried; default 60 */
+  readonly rpcTimeout: number;
 }
 
 export type SourceConfig = FileSourceConfig | NeutronSourceConfig;
