@@ -8,6 +8,7 @@ import { uplinkPeers } from './agent/speaker-config.js';
 import { watchUplinkCarrier } from './agent/uplink-carrier.js';
 import { ControlServer } from './control/server.js';
 import { FileSource } from './sources/file/index.js';
+import { agentConfigurations, amqpUrlsOf, NeutronAgentRpc, NeutronSource, type Reachability, type TapWatcher } from './sources/neutron/index.js';
 import { createLogger, type Logger } from './lib/log.js';
 import { Registry, startMetricsServer, type MetricsServer } from './lib/metrics.js';
 import { defineAgentMetrics, PEER_STATE_VALUES } from './lib/agent-metrics.js';
@@ -20,12 +21,39 @@ import { peerInfo } from './agent/control-provider.js';
 export const EXIT_OK = 0;
 export const EXIT_START_FAILED = 1;
 
-function createSource(config: AgentConfig, logger: Logger): Source {
+/** What the neutron source needs from the agent around it. */
+interface SourceDeps {
+  /** the dataplane: which taps exist */
+  readonly taps: TapWatcher;
+  /** the agent (made after the source): which ports are reachable */
+  readonly reachability: () => Reachability;
+  /** report_state's view: BGP peers' states and wired devices */
+  readonly peerStates: () => Record<string, string>;
+  readonly wiredDevices: () => number;
+}
+
+function createSource(config: AgentConfig, logger: Logger, deps: SourceDeps): Source {
   switch (config.source.type) {
     case 'file':
       return new FileSource({ path: config.source.path, logger: logger.child({ component: 'source' }), debounceMs: 2 });
-    case 'neutron':
-      throw Object.assign(new Error('the neutron source is not wired into the agent yet'), { code: 'ERR_AGENT_SOURCE_UNSUPPORTED' });
+    case 'neutron': {
+      const log = logger.child({ component: 'source' });
+      const [url, ...more] = amqpUrlsOf(config.source.transportUrl);
+      if (more.length > 0) log.warn('the transport URL lists several brokers: only the first is used', { brokers: more.length + 1 });
+      const rpc = new NeutronAgentRpc({
+        url: url!,
+        host: config.source.host,
+        callTimeoutMs: config.source.rpcTimeout * 1000,
+        reportIntervalMs: config.source.reportInterval * 1000,
+      });
+      return new NeutronSource({
+        rpc,
+        taps: deps.taps,
+        reachability: deps.reachability,
+        configurations: () => agentConfigurations(deps.peerStates(), deps.wiredDevices()),
+        logger: log,
+      });
+    }
   }
 }
 
@@ -57,7 +85,12 @@ export async function runAgent(config: AgentConfig, options: AgentRunOptions): P
   watchUplinkCarrier(dataplane, speaker, config.uplinks, log.child({ component: 'agent' }));
   let source: Source;
   try {
-    source = createSource(config, log);
+    source = createSource(config, log, {
+      taps: dataplane,
+      reachability: () => agent,
+      peerStates: () => Object.fromEntries(speaker.peers().map((p) => [p.id, p.state])),
+      wiredDevices: () => dataplane.wiredPorts().length,
+    });
   } catch (err) {
     log.error('cannot create the port source', { code: (err as { code?: string }).code, error: (err as Error).message });
     return EXIT_START_FAILED;
