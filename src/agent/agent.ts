@@ -62,6 +62,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   #convergeTimer: NodeJS.Timeout | undefined;
   #announceQueued = false;
   #started = false;
+  /** set by stop(): from then on nothing reaches the kernel (sessions closing must not withdraw installed routes) */
+  #stopping = false;
   #lastApply: { at: string; durationMs: number; errors: number } | undefined;
   readonly startedAt = Date.now();
 
@@ -150,6 +152,7 @@ export class Agent extends EventEmitter<AgentEvents> {
 
   /** Stops the source, the speaker (Cease to the peers) and the dataplane's watchers; removes nothing from the kernel. */
   async stop(): Promise<void> {
+    this.#stopping = true;
     if (this.#convergeTimer) clearTimeout(this.#convergeTimer);
     await this.#source.stop().catch((e: unknown) => this.#log.warn('source stop failed', { error: String(e) }));
     await this.#speaker.stop().catch((e: unknown) => this.#log.warn('speaker stop failed', { error: String(e) }));
@@ -182,12 +185,14 @@ export class Agent extends EventEmitter<AgentEvents> {
   }
 
   #onRoute(prefix: Prefix, route: FibRoute | undefined): void {
+    if (this.#stopping) return;
     const nextHops = route?.ecmp.map((nh) => (nh.dev === undefined ? { via: nh.via } : { via: nh.via, dev: nh.dev }));
     this.#dp.setRoute(formatPrefix(prefix), nextHops);
     void this.#flush();
   }
 
   async #flush(): Promise<void> {
+    if (this.#stopping) return;
     try {
       const r = await this.#dp.flush();
       if (r.ops > 0 || r.failed.length > 0) this.#lastApply = { at: new Date().toISOString(), durationMs: r.durationMs, errors: r.failed.length };
