@@ -14,8 +14,11 @@ export interface AgentPaths {
   readonly socket: string;
 }
 
-/** The agent config for hypervisor `h`, in canonical form. */
-export function agentConfigText(t: Topology, h: HypervisorNode, paths: AgentPaths): string {
+/**
+ * The agent config for hypervisor `h`, in canonical form. `source`: the agent's `source:` section
+ * instead of the ports file (e.g. { type: 'neutron', transportUrl, reportInterval }).
+ */
+export function agentConfigText(t: Topology, h: HypervisorNode, paths: AgentPaths, source?: Readonly<Record<string, unknown>>): string {
   const raw = {
     host: h.name,
     asn: h.asn,
@@ -30,7 +33,7 @@ export function agentConfigText(t: Topology, h: HypervisorNode, paths: AgentPath
       connectRetry: 5, // as the ToRs' `timers connect 5`
     })),
     export: { pools: [t.pools.ipv4, t.pools.ipv6] },
-    source: { type: 'file', path: paths.portsFile },
+    source: source ?? { type: 'file', path: paths.portsFile },
     dataplane: { gatewayV4: t.subnet.gateway4 },
     control: { socket: paths.socket },
     logging: { level: 'info' },

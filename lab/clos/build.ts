@@ -38,6 +38,12 @@ export interface UpOptions {
   readonly convergeTimeoutMs?: number;
   /** the command that runs the agent: default [node, <repo>/bin/lagless] */
   readonly laglessCommand?: readonly string[];
+  /**
+   * Per lagless hypervisor, before its agent starts: prepare what its source needs inside its
+   * namespace (processes started with the lab's scope are the lab's, removed by teardown) and
+   * return the agent's `source:` section, e.g. the neutron source. Default: the ports file.
+   */
+  readonly agentSource?: (h: HypervisorNode, ns: Netns, scope: LabScope) => Promise<Readonly<Record<string, unknown>>>;
 }
 
 export interface UpResult {
@@ -122,7 +128,7 @@ export async function labUp(t: Topology, opts: UpOptions): Promise<UpResult> {
 
     await step(5, 'hypervisors', async () => {
       await Promise.all(
-        t.hypervisors.map(async (h) => (hvAccess[h.name] = await startHypervisor(scope, t, h, get(ns, h.name), () => opts.laglessCommand ?? defaultLaglessCommand()))),
+        t.hypervisors.map(async (h) => (hvAccess[h.name] = await startHypervisor(scope, t, h, get(ns, h.name), () => opts.laglessCommand ?? defaultLaglessCommand(), opts.agentSource))),
       );
       return t.hypervisors.map((h) => `${h.name} ${h.kind}`).join(', ');
     });
@@ -193,7 +199,14 @@ async function cableVm(t: Topology, vm: VmNode, hv: Netns, vmNs: Netns): Promise
   });
 }
 
-async function startHypervisor(scope: LabScope, t: Topology, h: HypervisorNode, ns: Netns, lagless: () => readonly string[]): Promise<HypervisorAccess> {
+async function startHypervisor(
+  scope: LabScope,
+  t: Topology,
+  h: HypervisorNode,
+  ns: Netns,
+  lagless: () => readonly string[],
+  agentSource?: UpOptions['agentSource'],
+): Promise<HypervisorAccess> {
   const dir = join(scope.dir(), h.name);
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   // the hypervisor's own addresses, as its operator would configure them
@@ -210,7 +223,8 @@ async function startHypervisor(scope: LabScope, t: Topology, h: HypervisorNode, 
   const socket = join(dir, 'agent.sock');
   const logFile = join(dir, 'agent.log');
   writeFileSync(portsFile, portsFileText(t, h.vms));
-  writeFileSync(config, agentConfigText(t, h, { portsFile, socket }));
+  const source = agentSource === undefined ? undefined : await agentSource(h, ns, scope);
+  writeFileSync(config, agentConfigText(t, h, { portsFile, socket }, source));
   const agent = ForegroundDaemon.spawn(ns, [...lagless(), 'agent', '--config', config], { label: `lagless agent ${h.name}`, logFile });
   await agent.waitReady(() => existsSync(socket), 30_000, `its control socket ${socket} appears`);
   return { kind: 'lagless', dir, socket, config, portsFile, logFile };
