@@ -146,6 +146,8 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
   #routesInSync: boolean;
   /** route keys of learned routes desired at some point in this run */
   readonly #learnedKeys = new Set<string>();
+  /** learned routes found in the kernel at start, not yet matched or written by this run (see PlanInput.stale) */
+  readonly #staleRoutes = new Set<string>();
 
   // ---- what lagless knows of the kernel
   #observed: ObservedState = emptyObserved();
@@ -277,6 +279,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
   markRoutesInSync(): void {
     if (this.#routesInSync) return;
     this.#routesInSync = true;
+    this.#staleRoutes.clear();
     this.#fullNext = true;
     this.#autoFlush();
   }
@@ -435,6 +438,9 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
       }
     }
     if (this.#firewall.tables.length > 0) this.#firewall.observe(read.listing, read.firewallApplies);
+    if (!this.#loaded && !this.#routesInSync) {
+      for (const [key, r] of o.routes) if (r.nextHops.some((h) => h.via !== undefined)) this.#staleRoutes.add(key);
+    }
     this.#loaded = true;
     this.#fullNext = true;
   }
@@ -532,6 +538,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
       prepared = this.#prepare(usable, problems, firewall, now, lap);
     }
     const { ready, pendingTap, desired, plan } = prepared;
+    for (const k of plan.confirmed) this.#staleRoutes.delete(k);
     const portProblems = prepared.problems;
 
     // 4. apply
@@ -557,6 +564,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
         let err = outcome.failed.get(op.key);
         if (err === undefined) {
           this.#record(op, seq0);
+          if (op.kind === 'route') this.#staleRoutes.delete(op.key);
           if (op.action === 'remove' || !this.#churned(op.key)) {
             this.#backoff.succeed(op.key);
             continue;
@@ -651,6 +659,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
       inSync: this.#inSync,
       routesInSync: this.#routesInSync,
       learnedThisRun: (k) => this.#learnedKeys.has(k),
+      stale: (k) => this.#staleRoutes.has(k),
       hold: (k) => this.#backoff.held(k, now),
       tapDefaults: this.#tapDefaults,
       ...(only === undefined ? {} : { only }),

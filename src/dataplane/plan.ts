@@ -39,6 +39,13 @@ export interface PlanInput {
   readonly routesInSync?: boolean;
   /** learned routes desired earlier in this run: once withdrawn they go at once, converged or not */
   readonly learnedThisRun?: (key: string) => boolean;
+  /**
+   * learned routes found in the kernel at start that this run has not yet matched or written.
+   * Before routes are in sync, such a route is left as it is when the desired next hops are all
+   * among its own (the sessions that bring the others back are still coming up: a restart must
+   * not shrink an ECMP set it is about to restore).
+   */
+  readonly stale?: (key: string) => boolean;
   /** keys to leave alone this time (failed recently, waiting for their retry) */
   readonly hold?: (key: string) => boolean;
   /** kernel default of each per-tap sysctl (TAP_SYSCTLS template -> value): what a released tap is reset to */
@@ -57,6 +64,8 @@ export interface Plan {
   readonly untouched: number;
   /** keys with a difference that were held back (see PlanInput.hold) */
   readonly held: readonly string[];
+  /** stale routes (PlanInput.stale) the desired state now matches exactly: no longer stale */
+  readonly confirmed: readonly string[];
 }
 
 /** Execution order: make taps ours and set them up, sysctls before routes, removals last. */
@@ -72,6 +81,7 @@ export function buildPlan(input: PlanInput): Plan {
   const hold = input.hold ?? (() => false);
   const buckets = new Map<string, PlanOp[]>(ORDER.map((o) => [o, []]));
   const held: string[] = [];
+  const confirmed: string[] = [];
   let untouched = 0;
   const emit = (op: PlanOp) => {
     if (hold(op.key)) {
@@ -142,7 +152,11 @@ export function buildPlan(input: PlanInput): Plan {
     const d = desired.routes.get(key);
     const o = observed.routes.get(key);
     if (d !== undefined) {
-      if (o !== undefined && routeSatisfies(d, o)) untouched++;
+      const stale = input.stale?.(key) === true;
+      if (o !== undefined && routeSatisfies(d, o)) {
+        untouched++;
+        if (stale) confirmed.push(key);
+      } else if (o !== undefined && stale && !routesInSync && nextHopsWithin(d, o)) untouched++;
       else emit({ kind: 'route', action: o === undefined ? 'add' : 'replace', key, route: d });
       return;
     }
@@ -192,5 +206,10 @@ export function buildPlan(input: PlanInput): Plan {
   for (const o of ORDER) for (const op of buckets.get(o) ?? []) ops.push(op);
   const counts = { add: 0, replace: 0, remove: 0 };
   for (const op of ops) counts[op.action]++;
-  return { ops, counts, untouched, held };
+  return { ops, counts, untouched, held, confirmed };
+}
+
+/** Every next hop of `d` (a learned route: each with a gateway) is one of `o`'s. */
+function nextHopsWithin(d: Route, o: Route): boolean {
+  return d.nextHops.length > 0 && d.nextHops.every((h) => h.via !== undefined && o.nextHops.some((x) => x.via === h.via && (h.dev === undefined || x.dev === h.dev)));
 }
