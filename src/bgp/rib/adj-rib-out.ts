@@ -232,11 +232,12 @@ export class AdjRibOut {
       space = nlriSpace(afi, set.attrs, set.nextHops, this.session.ctx);
     } catch (e) {
       if (!(e instanceof BgpWireError)) throw e;
-      space = -1; // the codec refused a value (e.g. a malformed local address on the session)
+      this.#interner.dropIfUnused(set);
+      return 'unencodable'; // the codec refused a value (e.g. a malformed local address on the session)
     }
     if (space >= maxNlriLength(afi)) return set;
     this.#interner.dropIfUnused(set);
-    return space < 0 ? 'unencodable' : 'too-long';
+    return 'too-long';
   }
 }
 

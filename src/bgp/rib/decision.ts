@@ -115,11 +115,30 @@ const STEPS: readonly (readonly [DecisionStep, Step])[] = [
   ['path-id', pathId],
 ];
 
+/** The index in STEPS of the first tie-breaker: paths decided there (or later, or not at all) are still tied at the multipath step. */
+const FIRST_TIE_BREAK = STEPS.findIndex(([name]) => name === 'router-id');
+
+/** Steps by number: 1-based indexes into STEPS, STEPS.length + 1 for 'equal'. */
+const STEP_NAMES: readonly DecisionStep[] = ['equal', ...STEPS.map(([name]) => name), 'equal'];
+
 /**
- * The steps that only break ties between paths equally good for forwarding: two paths whose
- * comparison is decided here (or not at all) are still tied at the multipath step.
+ * The comparison without allocation: -(n) when `a` is preferred at step n (1-based), +n when `b`
+ * is, 0 when they are the same path or tie on every step.
  */
-export const TIE_BREAK_STEPS: ReadonlySet<DecisionStep> = new Set<DecisionStep>(['router-id', 'peer-address', 'path-id', 'equal']);
+export function decide(a: Path, b: Path, opts: DecisionOptions = DEFAULT_DECISION): number {
+  if (a === b) return 0;
+  for (let i = 0; i < STEPS.length; i++) {
+    const d = STEPS[i]![1](a, b, opts);
+    if (d !== 0) return d < 0 ? -(i + 1) : i + 1;
+  }
+  return 0;
+}
+
+/** Whether two paths are still tied when only the tie-breakers (router id, peer address, path id) are left. */
+export function tiedBeforeTieBreak(a: Path, b: Path, opts: DecisionOptions = DEFAULT_DECISION): boolean {
+  const d = decide(a, b, opts);
+  return d === 0 || Math.abs(d) > FIRST_TIE_BREAK;
+}
 
 export interface Comparison {
   readonly winner: Path;
@@ -128,21 +147,13 @@ export interface Comparison {
 
 /** Compares two eligible paths: the preferred one and the step that decided. */
 export function compare(a: Path, b: Path, opts: DecisionOptions = DEFAULT_DECISION): Comparison {
-  if (a === b) return { winner: a, step: 'equal' };
-  for (const [name, step] of STEPS) {
-    const d = step(a, b, opts);
-    if (d !== 0) return { winner: d < 0 ? a : b, step: name };
-  }
-  return { winner: a, step: 'equal' };
+  const d = decide(a, b, opts);
+  return { winner: d > 0 ? b : a, step: STEP_NAMES[Math.abs(d)]! };
 }
 
 /** Whether `a` is preferred over `b` (on a complete tie, the one already in place, `a`, stays). */
 export function prefers(a: Path, b: Path, opts: DecisionOptions = DEFAULT_DECISION): boolean {
-  for (const [, step] of STEPS) {
-    const d = step(a, b, opts);
-    if (d !== 0) return d < 0;
-  }
-  return true;
+  return decide(a, b, opts) <= 0;
 }
 
 /**
@@ -165,15 +176,11 @@ export function selectBest(paths: readonly Path[], opts: DecisionOptions = DEFAU
  */
 export function decidingStep(best: Path, paths: Iterable<Path>, opts: DecisionOptions = DEFAULT_DECISION): DecisionStep {
   let latest = -1;
-  let step: DecisionStep = 'only-path';
   for (const p of paths) {
     if (p === best) continue;
-    const c = compare(best, p, opts);
-    const i = c.step === 'equal' ? STEPS.length : STEPS.findIndex(([n]) => n === c.step);
-    if (i > latest) {
-      latest = i;
-      step = c.step;
-    }
+    const d = decide(best, p, opts);
+    const i = d === 0 ? STEP_NAMES.length - 1 : Math.abs(d);
+    if (i > latest) latest = i;
   }
-  return step;
+  return latest === -1 ? 'only-path' : STEP_NAMES[latest]!;
 }

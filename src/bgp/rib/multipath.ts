@@ -9,7 +9,7 @@
 // so that two ToRs with their own ASNs give an ECMP pair. Locally originated paths never go to
 // the FIB. Next hops are distinct; at most `maxPaths` of them.
 
-import { compare, TIE_BREAK_STEPS, type DecisionOptions } from './decision.js';
+import { tiedBeforeTieBreak, type DecisionOptions } from './decision.js';
 import { fibNextHop, type NextHop, type Path } from './path.js';
 
 export interface MultipathOptions {
@@ -25,7 +25,7 @@ export const DEFAULT_MULTIPATH: MultipathOptions = { multipathRelax: false, maxP
 export function isMultipathPeer(best: Path, p: Path, opts: DecisionOptions & MultipathOptions): boolean {
   if (p.source.kind === 'local') return false;
   if (!opts.multipathRelax && p.attrs.neighbourAs !== best.attrs.neighbourAs) return false;
-  return TIE_BREAK_STEPS.has(compare(best, p, opts).step);
+  return tiedBeforeTieBreak(best, p, opts);
 }
 
 /**
@@ -35,16 +35,12 @@ export function isMultipathPeer(best: Path, p: Path, opts: DecisionOptions & Mul
  */
 export function ecmpNextHops(best: Path, candidates: Iterable<Path>, opts: DecisionOptions & MultipathOptions): NextHop[] {
   if (best.source.kind === 'local') return [];
-  const first = fibNextHop(best);
-  const hops = [first];
+  const hops = [fibNextHop(best)];
   if (opts.maxPaths <= 1) return hops;
-  const seen = new Set<string>([`${first.via}%${first.dev ?? ''}`]);
   for (const p of candidates) {
     if (p === best || !isMultipathPeer(best, p, opts)) continue;
     const hop = fibNextHop(p);
-    const key = `${hop.via}%${hop.dev ?? ''}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
+    if (hops.some((h) => h.via === hop.via && h.dev === hop.dev)) continue;
     hops.push(hop);
     if (hops.length >= opts.maxPaths) break;
   }

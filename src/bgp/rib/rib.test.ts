@@ -170,17 +170,26 @@ test('transit (export learned): a route goes to the other peers, prepended, neve
   ]);
 });
 
-test('graceful restart style: stale routes survive until End-of-RIB, then the missing ones go', () => {
+test('graceful restart: routes of a restarting peer stay (stale) until its End-of-RIB; the missing ones go then', () => {
   const { rib, events } = hypervisor();
   up(rib, 1);
   rib.receive('tor1', announce(['0.0.0.0/0', '::/0'], fromTor, '10.1.0.0', ['2001:db8:1::', 'fe80::1']));
-  assert.equal(rib.markStale('tor1'), 2);
+  const before = events.length;
+  rib.peerDown('tor1', { graceful: true });
+  assert.equal(events.length, before, 'the FIB keeps forwarding');
   assert.equal(rib.route('0.0.0.0/0')?.paths[0]?.stale, true);
+  assert.throws(() => rib.receive('tor1', withdraw([])), { code: 'ERR_RIB_PEER_NOT_UP' });
+  up(rib, 1);
   rib.receive('tor1', announce(['0.0.0.0/0'], fromTor, '10.1.0.0'));
+  assert.equal(rib.route('0.0.0.0/0')?.paths[0]?.stale, false);
   assert.equal(rib.endOfRib('tor1', 1, 1), 0);
   assert.equal(rib.endOfRib('tor1', 2, 1), 1);
-  assert.equal(events.at(-1)?.prefix, '::/0');
-  assert.equal(events.at(-1)?.ecmp, undefined);
+  assert.deepEqual(events.at(-1), { prefix: '::/0', ecmp: undefined, best: undefined });
+  assert.deepEqual([rib.peerStats('tor1').in.acceptedIpv4, rib.peerStats('tor1').in.acceptedIpv6], [1, 0]);
+  // enhanced route refresh uses the same marks: BoRR -> markStale, EoRR -> endOfRib
+  assert.equal(rib.markStale('tor1', '1/1'), 1);
+  assert.equal(rib.endOfRib('tor1', 1, 1), 1);
+  assert.equal(rib.route('0.0.0.0/0'), undefined);
 });
 
 test('bad input: coded errors, and one bad local route does not stop the others', () => {

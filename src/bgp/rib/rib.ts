@@ -4,7 +4,9 @@
 //   rib.addPeer(config)                     configured peers
 //   session 'established' -> send(rib.peerUp(id, session))      initial table + End-of-RIB
 //   session 'update'      -> rib.receive(id, update)            (maxPrefixExceeded -> Cease)
-//   session 'down'        -> rib.peerDown(id)
+//   session 'down'        -> rib.peerDown(id)          (graceful restart: peerDown(id, { graceful: true }),
+//                                                       then rib.endOfRib(id, afi, safi) on the peer's EoR)
+//   enhanced route refresh (RFC 7313): BoRR -> rib.markStale(id, family), EoRR -> rib.endOfRib(id, afi, safi)
 //   session 'route-refresh' -> send(rib.routeRefresh(id, afi, safi))
 //   setAnnouncements(all) -> rib.setLocalRoutes(all)
 //   after a batch         -> for (const { peer, updates } of rib.flush()) send(updates)
@@ -157,7 +159,11 @@ export class Rib {
     });
   }
 
-  /** Best-path / ECMP changes, per prefix, as they happen (the FIB's feed; coalesce as you like). */
+  /**
+   * Best-path / ECMP changes, per prefix, as they happen (the FIB's feed; coalesce as you like).
+   * Listeners run synchronously inside the RIB call that caused the change: they must not change
+   * the RIB themselves (queue the work instead); flush() and the inspection calls are fine.
+   */
   onChange(listener: RouteListener): () => void {
     return this.#loc.onChange(listener);
   }
@@ -204,7 +210,10 @@ export class Rib {
     }
   }
 
-  /** The session is established: returns the initial table and End-of-RIB for each family. */
+  /**
+   * The session is established: returns the initial table and End-of-RIB for each family.
+   * (Routes kept stale by a graceful peerDown stay until the peer's End-of-RIB.)
+   */
   peerUp(id: string, session: SessionInfo): UpdateMessage[] {
     const p = this.#peer(id);
     const routerId = parseIpv4(session.routerId);
@@ -215,10 +224,16 @@ export class Rib {
     return p.adjOut.initialUpdates();
   }
 
-  /** The session went down: its routes leave the Loc-RIB (other peers get withdrawals at the next flush). */
-  peerDown(id: string): void {
+  /**
+   * The session went down: its routes leave the Loc-RIB (other peers get withdrawals at the next
+   * flush). With `graceful` (RFC 4724, the peer is restarting) they stay, marked stale, until the
+   * peer re-announces them and sends End-of-RIB (`endOfRib` sweeps the rest), or until a plain
+   * peerDown when the restart time runs out.
+   */
+  peerDown(id: string, opts: { readonly graceful?: boolean } = {}): void {
     const p = this.#peer(id);
-    p.adjIn.clear();
+    if (opts.graceful === true) p.adjIn.markStale();
+    else p.adjIn.clear();
     p.adjOut?.close();
     p.adjOut = undefined;
   }
