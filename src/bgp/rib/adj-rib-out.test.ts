@@ -116,6 +116,13 @@ test('explain: why a prefix is or is not advertised', () => {
   huge.local('10.0.0.2/32');
   assert.deepEqual(summary(huge.out.initialUpdates()), ['A 10.0.0.2/32', 'EoR 1/1', 'EoR 2/1']);
   assert.equal(huge.out.explain(pfx('10.0.0.1/32')), 'too-long');
+  // a change not yet flushed
+  local('10.0.0.9/32');
+  assert.equal(out.explain(pfx('10.0.0.9/32')), 'pending');
+  loc.remove(pfx('10.0.0.1/32'), LOCAL, 0);
+  assert.equal(out.explain(pfx('10.0.0.1/32')), 'pending');
+  out.flush();
+  assert.deepEqual([out.explain(pfx('10.0.0.9/32')), out.explain(pfx('10.0.0.1/32'))], ['advertised', 'no-route']);
 });
 
 test('a new export policy sends only the differences', () => {

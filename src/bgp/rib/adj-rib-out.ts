@@ -5,19 +5,22 @@
 // per flush and interned), then compares with what was sent: an unchanged route is never re-sent.
 // Announcements are grouped by attribute set and packed many per UPDATE; withdrawals go first.
 
-import { AFI_IPV4, SAFI_UNICAST, type FamilyKey, type Prefix, type UpdateMessage } from '../wire/types.js';
-import type { AttrSet, Interner, StoredAttributes } from './intern.js';
-import { exportAttributes, exportSkip, type ExportSession, type ExportSkip } from './export.js';
-import type { LocRib } from './loc-rib.js';
+import { AFI_IPV4, AFI_IPV6, SAFI_UNICAST, type FamilyKey, type Prefix, type UpdateMessage } from '../wire/types.js';
 import { BgpWireError, endOfRib } from '../wire/index.js';
+import { exportAttributes, exportSkip, type ExportSession, type ExportSkip } from './export.js';
+import type { AttrSet, Interner, StoredAttributes } from './intern.js';
+import type { LocRib } from './loc-rib.js';
 import { nlriSpace, packAnnouncements, packWithdrawals } from './pack.js';
 import type { Path, RouteSource } from './path.js';
 import { PERMIT_ALL, PrefixFilter, type ExportPolicyConfig } from './policy.js';
 import { familyOf } from './prefix.js';
 import { PrefixMap } from './prefix-map.js';
 
-/** Why a prefix is or is not advertised to the peer, for inspection. */
-export type AdvertiseState = 'advertised' | 'no-route' | 'family-not-negotiated' | 'too-long' | 'unencodable' | ExportSkip;
+/**
+ * Whether a prefix is advertised to the peer, or why not. 'pending': the change is marked and
+ * goes out at the next flush.
+ */
+export type AdvertiseState = 'advertised' | 'pending' | 'no-route' | 'family-not-negotiated' | 'too-long' | 'unencodable' | ExportSkip;
 
 export interface AdjRibOutStats {
   /** routes currently advertised */
@@ -36,7 +39,7 @@ export interface AdvertisedRoute {
   readonly nextHops: readonly string[];
 }
 
-type Wanted = AttrSet | Exclude<AdvertiseState, 'advertised'>;
+type Wanted = AttrSet | Exclude<AdvertiseState, 'advertised' | 'pending'>;
 
 export class AdjRibOut {
   readonly peer: RouteSource;
@@ -49,8 +52,8 @@ export class AdjRibOut {
   #nextHopSelf: boolean;
   readonly #sent = new PrefixMap<AttrSet>();
   readonly #dirty = new PrefixMap<Prefix>();
-  /** per flush: outgoing set for an incoming one, by [family][local?] */
-  #memo: Map<AttrSet, Wanted>[] = [];
+  /** during one flush: the outgoing set (or skip reason) per incoming set; slot = 2 * (IPv6 ? 1 : 0) + (local ? 1 : 0) */
+  #memo: (Map<AttrSet, Wanted> | undefined)[] = [];
   #sent4 = 0;
   #sent6 = 0;
   #updates = 0;
@@ -126,9 +129,10 @@ export class AdjRibOut {
   explain(prefix: Prefix): AdvertiseState {
     const want = this.#wanted(prefix, this.#loc.best(prefix));
     this.#memo = [];
-    if (typeof want === 'string') return want;
+    const sent = this.#sent.get(prefix);
+    if (typeof want === 'string') return sent === undefined ? want : 'pending';
     this.#interner.dropIfUnused(want);
-    return 'advertised';
+    return sent === want ? 'advertised' : 'pending';
   }
 
   /** Lets go of every sent route's attributes (the session went down). */
@@ -192,11 +196,14 @@ export class AdjRibOut {
       if (list === undefined) groups.set(want, [prefix]);
       else list.push(prefix);
     });
-    for (const memo of this.#memo) if (memo !== undefined) for (const w of memo.values()) if (typeof w !== 'string') this.#interner.dropIfUnused(w);
+    // outgoing sets computed but not kept (every prefix using them was unchanged or is gone)
+    for (const memo of this.#memo) {
+      for (const w of memo?.values() ?? []) if (typeof w !== 'string') this.#interner.dropIfUnused(w);
+    }
     this.#memo = [];
     const ctx = this.session.ctx;
-    const out = [...packWithdrawals(AFI_IPV4, withdraw4, ctx), ...packWithdrawals(2, withdraw6, ctx)];
-    for (const [afi, groups] of [[AFI_IPV4, announce4], [2, announce6]] as const) {
+    const out = [...packWithdrawals(AFI_IPV4, withdraw4, ctx), ...packWithdrawals(AFI_IPV6, withdraw6, ctx)];
+    for (const [afi, groups] of [[AFI_IPV4, announce4], [AFI_IPV6, announce6]] as const) {
       for (const [set, prefixes] of groups) out.push(...packAnnouncements(afi, set.attrs, set.nextHops, prefixes, ctx));
     }
     this.#updates += out.length;
@@ -215,7 +222,7 @@ export class AdjRibOut {
     if (skip !== undefined) return skip;
     if (!this.#filter.permits(prefix)) return 'export-filter';
     const local = best.source.kind === 'local';
-    const memo = (this.#memo[(prefix.afi === AFI_IPV4 ? 0 : 2) + (local ? 1 : 0)] ??= new Map());
+    const memo = (this.#memo[(prefix.afi === AFI_IPV4 ? 0 : 2) + (local ? 1 : 0)] ??= new Map()); // see #memo
     let want = memo.get(best.attrs);
     if (want === undefined) {
       const r = exportAttributes(best.attrs, local, prefix.afi, this.peer, this.session, opts);

@@ -115,11 +115,11 @@ const STEPS: readonly (readonly [DecisionStep, Step])[] = [
   ['path-id', pathId],
 ];
 
-/** The index in STEPS of the first tie-breaker: paths decided there (or later, or not at all) are still tied at the multipath step. */
-const FIRST_TIE_BREAK = STEPS.findIndex(([name]) => name === 'router-id');
-
-/** Steps by number: 1-based indexes into STEPS, STEPS.length + 1 for 'equal'. */
+/** Steps by number, as decide() reports them: 1 is STEPS[0]; 0 and STEPS.length + 1 stand for 'equal'. */
 const STEP_NAMES: readonly DecisionStep[] = ['equal', ...STEPS.map(([name]) => name), 'equal'];
+
+/** The number of the first tie-breaker: paths decided there or later (or not at all) are still tied at the multipath step. */
+const FIRST_TIE_BREAK = STEP_NAMES.indexOf('router-id');
 
 /**
  * The comparison without allocation: -(n) when `a` is preferred at step n (1-based), +n when `b`
@@ -137,7 +137,7 @@ export function decide(a: Path, b: Path, opts: DecisionOptions = DEFAULT_DECISIO
 /** Whether two paths are still tied when only the tie-breakers (router id, peer address, path id) are left. */
 export function tiedBeforeTieBreak(a: Path, b: Path, opts: DecisionOptions = DEFAULT_DECISION): boolean {
   const d = decide(a, b, opts);
-  return d === 0 || Math.abs(d) > FIRST_TIE_BREAK;
+  return d === 0 || Math.abs(d) >= FIRST_TIE_BREAK;
 }
 
 export interface Comparison {

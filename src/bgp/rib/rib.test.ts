@@ -198,6 +198,10 @@ test('bad input: coded errors, and one bad local route does not stop the others'
   assert.throws(() => new Rib({ asn: 65010, routerId: '1.1.1.1', maxPaths: 0 }), { code: 'ERR_RIB_BAD_CONFIG' });
   const { rib } = hypervisor();
   assert.throws(() => rib.addPeer(tor(1)), { code: 'ERR_RIB_DUPLICATE_PEER' });
+  assert.throws(() => rib.addPeer(tor(5, { id: 'local' })), { code: 'ERR_RIB_BAD_CONFIG' });
+  assert.throws(() => rib.addPeer(tor(5, { localAsn: 2 ** 32 })), { code: 'ERR_RIB_BAD_CONFIG' });
+  // a policy change with one bad filter changes nothing
+  assert.throws(() => rib.setPeerPolicy('tor1', { import: {}, export: { filter: { rules: [{ prefix: '::/0', le: 200, action: 'permit' }], default: 'deny' } } }), { code: 'ERR_RIB_BAD_FILTER_RULE' });
   assert.throws(() => rib.addPeer(tor(3, { export: { filter: { rules: [{ prefix: '10.0.0.1/8', action: 'permit' }], default: 'deny' } } })), { code: 'ERR_RIB_BAD_PREFIX' });
   assert.throws(() => rib.addPeer(tor(4, { import: { filter: { rules: [{ prefix: '10.0.0.0/8', ge: 4, action: 'permit' }], default: 'deny' } } })), { code: 'ERR_RIB_BAD_FILTER_RULE' });
   assert.throws(() => rib.receive('nope', withdraw([])), { code: 'ERR_RIB_UNKNOWN_PEER' });
@@ -210,7 +214,8 @@ test('bad input: coded errors, and one bad local route does not stop the others'
   assert.deepEqual(rib.routes().map((v) => v.prefix), ['10.0.0.5/32', '10.0.0.9/32']);
   // removing a peer removes its routes
   up(rib, 1);
-  rib.receive('tor1', announce(['0.0.0.0/0'], fromTor, '10.1.0.0'));
+  // the import filter is still the one before the failed policy change
+  assert.deepEqual(rib.receive('tor1', announce(['0.0.0.0/0', '10.50.0.0/16'], fromTor, '10.1.0.0')), { accepted: 1, rejected: 1, withdrawn: 0 });
   rib.removePeer('tor1');
   assert.equal(rib.route('0.0.0.0/0'), undefined);
   assert.throws(() => rib.peerStats('tor1'), { code: 'ERR_RIB_UNKNOWN_PEER' });

@@ -23,7 +23,7 @@ import { Interner, type AttrSet, type StoredAttributes } from './intern.js';
 import { LocRib, type BestRoute, type RouteListener } from './loc-rib.js';
 import { DEFAULT_MULTIPATH, isMultipathPeer, type MultipathOptions } from './multipath.js';
 import { addressOrder, type NextHop, type Path, type RouteSource } from './path.js';
-import { PrefixFilter, type ExportPolicyConfig, type ImportPolicyConfig } from './policy.js';
+import { PERMIT_ALL, PrefixFilter, type ExportPolicyConfig, type ImportPolicyConfig } from './policy.js';
 import { formatPrefix, parsePrefix, prefixProblem } from './prefix.js';
 import { PrefixMap } from './prefix-map.js';
 
@@ -141,7 +141,7 @@ export class Rib {
 
   constructor(opts: RibOptions) {
     const routerId = parseIpv4(opts.routerId);
-    if (!Number.isInteger(opts.asn) || opts.asn < 1 || opts.asn > 0xffffffff) throw new RibError('ERR_RIB_BAD_CONFIG', `bad AS number ${opts.asn}`);
+    if (!isAsn(opts.asn)) throw new RibError('ERR_RIB_BAD_CONFIG', `bad AS number ${opts.asn}`);
     if (routerId === undefined) throw new RibError('ERR_RIB_BAD_CONFIG', `router id must be a dotted quad: ${JSON.stringify(opts.routerId)}`);
     const maxPaths = opts.maxPaths ?? DEFAULT_MULTIPATH.maxPaths;
     if (!Number.isInteger(maxPaths) || maxPaths < 1) throw new RibError('ERR_RIB_BAD_CONFIG', `maxPaths must be an integer >= 1, got ${maxPaths}`);
@@ -173,9 +173,12 @@ export class Rib {
   /** Adds a configured peer (down). Throws ERR_RIB_DUPLICATE_PEER, ERR_RIB_BAD_CONFIG, or a policy error. */
   addPeer(config: PeerConfig): void {
     if (this.#peers.has(config.id)) throw new RibError('ERR_RIB_DUPLICATE_PEER', `peer ${config.id} exists already`);
-    if (!Number.isInteger(config.asn) || config.asn < 1 || config.asn > 0xffffffff) throw new RibError('ERR_RIB_BAD_CONFIG', `peer ${config.id}: bad AS number ${config.asn}`);
-    const [address, scope] = config.address.split('%') as [string, string | undefined];
+    if (config.id === 'local') throw new RibError('ERR_RIB_BAD_CONFIG', `peer id 'local' is taken by this speaker's own routes`);
     const localAsn = config.localAsn ?? this.#opts.asn;
+    for (const asn of [config.asn, localAsn]) {
+      if (!isAsn(asn)) throw new RibError('ERR_RIB_BAD_CONFIG', `peer ${config.id}: bad AS number ${asn}`);
+    }
+    const [address, scope] = config.address.split('%') as [string, string | undefined];
     const source = {
       kind: 'peer' as const,
       id: config.id,
@@ -188,7 +191,7 @@ export class Rib {
       ifname: config.ifname ?? scope,
     };
     const exportPolicy = config.export ?? {};
-    new PrefixFilter(exportPolicy.filter ?? { rules: [], default: 'permit' }); // validate now, not at first export
+    new PrefixFilter(exportPolicy.filter ?? PERMIT_ALL); // validate now, not at the first export
     const adjIn = new AdjRibIn(source, config.import ?? {}, this.#loc, this.#interner);
     this.#peers.set(config.id, { config, source, adjIn, exportPolicy, adjOut: undefined });
   }
@@ -202,9 +205,10 @@ export class Rib {
   /** Replaces a peer's policies. Export changes are sent at the next flush; import changes apply to routes received from now on (ask the peer for a route refresh). */
   setPeerPolicy(id: string, policy: { readonly import?: ImportPolicyConfig; readonly export?: ExportPolicyConfig }): void {
     const p = this.#peer(id);
+    // validate both before changing either
+    for (const f of [policy.import?.filter, policy.export?.filter]) if (f !== undefined) new PrefixFilter(f);
     if (policy.import !== undefined) p.adjIn.setPolicy(policy.import);
     if (policy.export !== undefined) {
-      new PrefixFilter(policy.export.filter ?? { rules: [], default: 'permit' });
       p.exportPolicy = policy.export;
       p.adjOut?.setPolicy(policy.export);
     }
@@ -391,6 +395,10 @@ export class Rib {
       }),
     };
   }
+}
+
+function isAsn(n: number): boolean {
+  return Number.isInteger(n) && n >= 1 && n <= 0xffffffff;
 }
 
 function localAttributes(r: LocalRoute): StoredAttributes {
