@@ -243,8 +243,10 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     if (this.#state === 'stopped') return;
     this.#state = 'stopped';
     for (const w of [...this.#waiters]) this.#settleWaiter(w, new SpeakerError('ERR_SPEAKER_STOPPED', 'the speaker was stopped'));
-    await this.#listener?.close();
+    // no new connections from now; the listener's close completes once the accepted ones are closed
+    const listenerClosed = this.#listener?.close();
     await Promise.all([...this.#peers.values()].map((p) => p.session.stop()));
+    await listenerClosed;
   }
 
   /** A connection accepted elsewhere (a listener of the caller's, an in-memory network in tests). */

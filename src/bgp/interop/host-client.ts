@@ -58,9 +58,14 @@ export class SpeakerHost {
     });
   }
 
-  /** Starts the host in `ns` (node + tsx; extra node flags in `nodeArgs`) and waits for 'ready'. */
-  static async start(ns: Netns, config: HostConfig, opts: { nodeArgs?: readonly string[]; timeoutMs?: number } = {}): Promise<SpeakerHost> {
-    const proc = ns.spawn([process.execPath, ...(opts.nodeArgs ?? []), '--import', 'tsx', HOST, JSON.stringify(config)], {
+  /**
+   * Starts the host in `ns` and waits for 'ready': the TypeScript source through tsx, or `script`,
+   * a compiled speaker-host.js, with plain node (what a deployed agent runs: no loader in memory).
+   * Extra node flags in `nodeArgs`.
+   */
+  static async start(ns: Netns, config: HostConfig, opts: { nodeArgs?: readonly string[]; script?: string; timeoutMs?: number } = {}): Promise<SpeakerHost> {
+    const entry = opts.script === undefined ? ['--import', 'tsx', HOST] : [opts.script];
+    const proc = ns.spawn([process.execPath, ...(opts.nodeArgs ?? []), ...entry, JSON.stringify(config)], {
       stdio: ['pipe', 'pipe', 'pipe'],
       label: `speaker host in ${ns.name}`,
     });
@@ -118,7 +123,7 @@ export class SpeakerHost {
     return this.of('log').map((e) => `${String(e.level)} ${String(e.msg)} ${JSON.stringify(e.fields ?? {})}`).join('\n');
   }
 
-  /** 'stop' (Cease to every peer), then the process ends; killed if it does not within 10 s. */
+  /** 'stop' (Cease to every peer), then the process ends by itself; killed if it has not within 10 s. */
   async stop(): Promise<void> {
     if (this.running) {
       try {
@@ -126,6 +131,8 @@ export class SpeakerHost {
       } catch {
         // exited meanwhile
       }
+      // let it exit by itself (a --cpu-prof profile is written on the way out)
+      await waitFor(() => !this.running, { timeoutMs: 10_000, intervalMs: 20, what: 'speaker host exit' }).catch(() => {});
     }
     await stopPid(this.pid, { graceMs: 3000 });
     this.#ns.scope.untrackPid(this.pid);
