@@ -5,7 +5,8 @@
 // own set, equal AS-path length: every prefix ends with a 2-path ECMP set). A FIB listener counts
 // events, as the speaker's would. Figures: ingest rate (routes = prefix x peer, and prefixes),
 // heap bytes per prefix after a full GC (the decoded messages dropped first), attribute sets
-// held, the time to drop one peer (session down), and packing figures for an Adj-RIB-Out.
+// held, the time to drop one peer (session down), the rate for one prefix per UPDATE (each with
+// its own attribute set), and packing figures for an Adj-RIB-Out.
 // Heap is measured with process.memoryUsage().heapUsed after global.gc() (the runner passes
 // --expose-gc). The last output line is one JSON object.
 import { Rib } from '../src/bgp/rib/index.js';
@@ -75,6 +76,21 @@ const peerDownMs = performance.now() - t1;
 off();
 if (rib.bestRoute({ afi: 1, addr: 0x01000000, len: 24 })?.ecmp.length !== 1) throw new Error('peer down did not shrink the ECMP set');
 
+// The other extreme: one prefix per UPDATE, every one with its own attribute set (so every
+// route interns a new set), as a ToR sends the host routes of many hypervisors.
+const SINGLES = Math.min(200_000, PREFIXES);
+rib.addPeer({ id: 'tor4', asn: 65100, address: '10.4.0.0' });
+rib.peerUp('tor4', { ...session('10.4.0.1'), routerId: '10.255.0.4' });
+const singles: UpdateMessage[] = Array.from({ length: SINGLES }, (_, i) => ({
+  type: 'update',
+  withdrawn: [],
+  nlri: [{ afi: 1, addr: (0x0b000000 + i) >>> 0, len: 32 }],
+  attributes: { origin: 0, asPath: [{ type: 'sequence', asns: [65100, 4200000000 + i] }], nextHop: '10.4.0.0' },
+}));
+const t3 = performance.now();
+for (const u of singles) rib.receive('tor4', u);
+const singlesMs = performance.now() - t3;
+
 // Adj-RIB-Out: 20,000 local /32s (a big hypervisor) packed for a newly established peer
 const locals = Array.from({ length: 20_000 }, (_, i) => ({ prefix: { afi: 1 as const, addr: (0x0a000000 + i) >>> 0, len: 32 } }));
 rib.setLocalRoutes(locals);
@@ -98,6 +114,8 @@ const result = {
   fib_events: ingestEvents,
   flushed_peers: flushed,
   peer_down_ms: Math.round(peerDownMs),
+  single_prefix_updates: SINGLES,
+  single_prefix_routes_per_s: Math.round(SINGLES / (singlesMs / 1000)),
   peer_down_events: downEvents,
   pack_local_routes: locals.length,
   pack_updates: initial.length,

@@ -54,9 +54,14 @@ export class AttrSet {
     this.med = attrs.med ?? 0;
     this.originatorId = attrs.originatorId === undefined ? undefined : parseIpv4(attrs.originatorId);
     const [first, second] = nextHops;
-    this.globalNextHop = first !== undefined && first !== '::' && !isLinkLocalV6(first) ? first : undefined;
-    this.linkLocalNextHop = second !== undefined && isLinkLocalV6(second) ? second : first !== undefined && isLinkLocalV6(first) ? first : undefined;
+    this.globalNextHop = first !== undefined && first !== '::' && !isLinkLocal(first) ? first : undefined;
+    this.linkLocalNextHop = second !== undefined && isLinkLocal(second) ? second : first !== undefined && isLinkLocal(first) ? first : undefined;
   }
+}
+
+/** fe80::/10; IPv4 text (no colon) is ruled out without parsing it. */
+function isLinkLocal(address: string): boolean {
+  return address.includes(':') && isLinkLocalV6(address);
 }
 
 /** RFC 4271 §9.1.2.2 a: an AS_SET counts as 1 however many ASNs it holds; confederation segments count 0 (RFC 5065 §5.3). */
