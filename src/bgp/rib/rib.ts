@@ -10,7 +10,8 @@
 //   session 'route-refresh' -> send(rib.routeRefresh(id, afi, safi))
 //   setAnnouncements(all) -> rib.setLocalRoutes(all)
 //   after a batch         -> for (const { peer, updates } of rib.flush()) send(updates)
-//   rib.onChange((prefix, route) => fib.setRoute(prefix, route?.ecmp))   ECMP set per prefix
+//   rib.onChange((prefix, route) => fib.setRoute(prefix, route?.ecmp.length ? route.ecmp : undefined))
+//                         ECMP next hops per prefix; none when the route is gone or is our own (local)
 
 import { ORIGIN_IGP, type FamilyKey, type Origin, type Prefix, type UpdateMessage } from '../wire/types.js';
 import { parseIpv4 } from '../../lib/ip.js';
