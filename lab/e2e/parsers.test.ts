@@ -22,6 +22,7 @@ test('ping -D: replies with their timestamps, the summary counts', () => {
   assert.equal(p.sent, 60);
   assert.equal(p.received, 51);
   assert.deepEqual(parsePingOutput('ping: connect: Network is unreachable\n'), { replies: [], sent: undefined, received: undefined });
+  assert.deepEqual(parsePingOutput('[1795529590.731802] 64 bytes from 2001:db8:100::13: icmp_seq=7 ttl=61 time=0.195 ms\n').replies, [{ seq: 7, atMs: 1795529590731.802 }]);
 });
 
 test('the largest gap counts the start, between replies, and the end', () => {

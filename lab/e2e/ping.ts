@@ -31,7 +31,7 @@ export interface PingResult {
   readonly replies: readonly PingReply[];
 }
 
-const REPLY_RE = /^\[(\d+\.\d+)\] \d+ bytes from [^:]+: icmp_seq=(\d+)/;
+const REPLY_RE = /^\[(\d+\.\d+)\] \d+ bytes from \S+: icmp_seq=(\d+)/;
 const SUMMARY_RE = /(\d+) packets transmitted, (\d+) received/;
 
 /** ping -D output -> replies and the summary counts (pure). */
