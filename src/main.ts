@@ -95,7 +95,17 @@ export async function runAgent(config: AgentConfig, options: AgentRunOptions): P
     log.error('cannot create the port source', { code: (err as { code?: string }).code, error: (err as Error).message });
     return EXIT_START_FAILED;
   }
-  const agent = new Agent({ config, source, dataplane, speaker, logger: log.child({ component: 'agent' }) });
+  // routing has converged once every uplink is Established and had a keepalive interval to send
+  // its table (no End-of-RIB without graceful restart), or after 30 s whatever happens
+  const settleMs = 1000 * Math.max(1, ...config.uplinks.map((u) => u.keepalive));
+  const agent = new Agent({
+    config,
+    source,
+    dataplane,
+    speaker,
+    logger: log.child({ component: 'agent' }),
+    convergence: { peers: config.uplinks.map((u) => u.name), settleMs },
+  });
 
   // metrics
   const registry = new Registry();

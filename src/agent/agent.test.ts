@@ -94,3 +94,31 @@ test('nothing is removed before routing converged (restart safety)', async () =>
   assert.equal(kernel.routeProto('0.0.0.0/0', 20), undefined, 'stale route removed once in sync');
   await agent.stop();
 });
+
+test('routing converges a settle time after every uplink is Established, not before', async () => {
+  const kernel = new FakeKernel();
+  const dataplane = new Dataplane(kernel, { sweepIntervalMs: 0, eventDelayMs: 0, routesSyncGate: true });
+  const speaker = new FakeSpeaker();
+  const source = new FakeSource();
+  const agent = new Agent({
+    config: { export: { pools: [] }, loopback: [] },
+    source,
+    dataplane,
+    speaker,
+    logger: silentLogger,
+    convergence: { peers: ['tor1', 'tor2'], settleMs: 20 },
+  });
+  await agent.start();
+  source.push([]);
+  speaker.emit('peer-state', 'tor1', { to: 'established' });
+  await new Promise((r) => setTimeout(r, 40));
+  assert.equal(dataplane.routesInSync, false, 'one uplink of two');
+  speaker.emit('peer-state', 'tor2', { to: 'established' });
+  speaker.emit('peer-state', 'tor1', { to: 'idle' });
+  await new Promise((r) => setTimeout(r, 40));
+  assert.equal(dataplane.routesInSync, false, 'tor1 went down again');
+  speaker.emit('peer-state', 'tor1', { to: 'established' });
+  for (let i = 0; i < 500 && !dataplane.routesInSync; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(dataplane.routesInSync, true);
+  await agent.stop();
+});

@@ -28,9 +28,15 @@ export interface AgentOptions {
   readonly logger: Logger;
   /**
    * How long after start routing may take to converge before stale learned routes may be
-   * removed (restart safety), in ms; the speaker's `converged()` ends the wait earlier.
+   * removed (restart safety), in ms; default 30 s.
    */
   readonly convergeTimeoutMs?: number;
+  /**
+   * The uplink peers: routing counts as converged `settleMs` after all of them are Established
+   * (their initial tables arrive right after the OPEN exchange; peers without graceful restart
+   * send no End-of-RIB). Default: no peers, so only the timeout applies.
+   */
+  readonly convergence?: { readonly peers: readonly string[]; readonly settleMs: number };
 }
 
 export interface AgentEvents {
@@ -52,6 +58,9 @@ export class Agent extends EventEmitter<AgentEvents> {
   readonly #pools: readonly string[];
   readonly #loopback: readonly string[];
   readonly #convergeTimeoutMs: number;
+  readonly #convergence: { readonly peers: readonly string[]; readonly settleMs: number } | undefined;
+  readonly #established = new Set<string>();
+  #settleTimer: NodeJS.Timeout | undefined;
   #ports: readonly PortSpec[] = [];
   #issues: readonly SourceIssue[] = [];
   #sourceError: { readonly code: string; readonly message: string } | undefined;
@@ -76,6 +85,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.#pools = opts.config.export.pools;
     this.#loopback = opts.config.loopback;
     this.#convergeTimeoutMs = opts.convergeTimeoutMs ?? 30_000;
+    this.#convergence = opts.convergence;
   }
 
   get ports(): readonly PortSpec[] {
@@ -122,6 +132,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     });
     this.#speaker.on('route', (prefix, route) => this.#onRoute(prefix, route));
     this.#speaker.on('sent', () => this.#checkReachable());
+    this.#speaker.on('peer-state', (peer, change) => this.#onPeerState(peer, change.to));
     await this.#dp.start();
     // the kernel as it is now: reading it before the source speaks means a restart starts from
     // what is wired, and announces it again as soon as the source confirms it
@@ -146,14 +157,29 @@ export class Agent extends EventEmitter<AgentEvents> {
     if (this.#routingConverged) return;
     this.#routingConverged = true;
     if (this.#convergeTimer) clearTimeout(this.#convergeTimer);
+    if (this.#settleTimer) clearTimeout(this.#settleTimer);
     this.#log.info('routing converged', { why });
     this.#maybeInSync();
+  }
+
+  #onPeerState(peer: string, state: string): void {
+    const c = this.#convergence;
+    if (c === undefined || this.#routingConverged || !c.peers.includes(peer)) return;
+    if (state === 'established') this.#established.add(peer);
+    else this.#established.delete(peer);
+    if (this.#settleTimer) clearTimeout(this.#settleTimer);
+    this.#settleTimer = undefined;
+    if (c.peers.every((p) => this.#established.has(p))) {
+      this.#settleTimer = setTimeout(() => this.routingConverged('every uplink established'), c.settleMs);
+      this.#settleTimer.unref();
+    }
   }
 
   /** Stops the source, the speaker (Cease to the peers) and the dataplane's watchers; removes nothing from the kernel. */
   async stop(): Promise<void> {
     this.#stopping = true;
     if (this.#convergeTimer) clearTimeout(this.#convergeTimer);
+    if (this.#settleTimer) clearTimeout(this.#settleTimer);
     await this.#source.stop().catch((e: unknown) => this.#log.warn('source stop failed', { error: String(e) }));
     await this.#speaker.stop().catch((e: unknown) => this.#log.warn('speaker stop failed', { error: String(e) }));
     await this.#dp.stop();

@@ -21,6 +21,7 @@ export interface RouteSpeaker {
   isAnnounced(prefix: Prefix): boolean;
   on(event: 'route', listener: (prefix: Prefix, route: FibRoute | undefined) => void): this;
   on(event: 'sent', listener: () => void): this;
+  on(event: 'peer-state', listener: (peer: string, change: { readonly to: string }) => void): this;
 }
 
 /** The kernel side, as the agent uses it (the Dataplane class satisfies it). */
