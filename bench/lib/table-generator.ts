@@ -62,7 +62,7 @@ function attributesFor(n: number, random: () => number, opts: TableOptions): Pat
   const attrs: PathAttributes = {
     origin: n % 7 === 0 ? 2 : 0,
     asPath: [{ type: 'sequence', asns }],
-    ...(n % 3 === 0 ? { communities: [((asns[1] ?? 0) << 16) | (random() % 1000)] } : {}),
+    ...(n % 3 === 0 ? { communities: [(((asns[1] ?? 0) << 16) | (random() % 1000)) >>> 0] } : {}),
     ...(n % 5 === 0 ? { med: random() % 500 } : {}),
   };
   if (opts.family === 'ipv4') return { ...attrs, nextHop: opts.nextHop };

@@ -138,6 +138,16 @@ export class SpeakerHost {
     this.#ns.scope.untrackPid(this.pid);
   }
 
+  /** Ends the process at once (no Cease, no teardown: what a benchmark wants after measuring). */
+  async exit(): Promise<void> {
+    if (this.running) {
+      this.#proc.stdin!.write(`${JSON.stringify({ id: this.#nextId++, cmd: 'exit' })}\n`);
+      await waitFor(() => !this.running, { timeoutMs: 10_000, intervalMs: 20, what: 'speaker host exit' }).catch(() => {});
+    }
+    await stopPid(this.pid, { graceMs: 3000 });
+    this.#ns.scope.untrackPid(this.pid);
+  }
+
   #line(line: string): void {
     let msg: { id?: number; result?: unknown; error?: { code: string; message: string } } & Partial<HostEvent>;
     try {

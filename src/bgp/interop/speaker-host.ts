@@ -7,6 +7,7 @@
 //          {"id":5,"cmd":"whenAnnounced","prefixes":["10.9.0.1/32"],"timeoutMs":5000}
 //          {"id":6,"cmd":"addPeer","peer":{...SpeakerPeerConfig}}   {"id":7,"cmd":"removePeer","peer":"v4"}
 //          {"id":8,"cmd":"memory"}   {"id":9,"cmd":"stop"}  (answers, then the process exits)
+//          {"id":10,"cmd":"exit"}  (exits at once: no Cease, no teardown; for benchmarks and profiles)
 //   stdout {"event":"ready","pid":123,"port":179}
 //          {"event":"peer-state","peer":"v4","from":"open-confirm","to":"established","reason":"open-confirmed"}
 //          {"event":"route","prefix":"0.0.0.0/0","best":"v4","step":"only-path","ecmp":[{"peer":"v4","via":"10.0.0.0"}]}  (ecmp null: gone)
@@ -41,7 +42,8 @@ export type HostCommand =
   | { readonly cmd: 'addPeer'; readonly peer: SpeakerPeerConfig }
   | { readonly cmd: 'removePeer'; readonly peer: string }
   | { readonly cmd: 'memory' }
-  | { readonly cmd: 'stop' };
+  | { readonly cmd: 'stop' }
+  | { readonly cmd: 'exit' };
 
 const LEVELS = { info: 0, warn: 1, error: 2 } as const;
 
@@ -92,6 +94,9 @@ async function main(): Promise<void> {
       case 'stop':
         await speaker.stop();
         return true;
+      case 'exit':
+        process.exit(0);
+      // eslint-disable-next-line no-fallthrough
       default:
         throw Object.assign(new Error(`unknown command ${JSON.stringify((c as { cmd?: unknown }).cmd)}`), { code: 'ERR_HOST_BAD_COMMAND' });
     }
