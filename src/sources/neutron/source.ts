@@ -253,6 +253,7 @@ export class NeutronSource extends EventEmitter<SourceEvents> implements Source 
 
   readonly #onUnreachable = (id: string): void => {
     if (this.#leaving.delete(id)) {
+      this.#log.info('port withdrawn: reporting it down', { port: id });
       this.#status.want(id, 'down');
       return;
     }
