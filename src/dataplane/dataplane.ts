@@ -599,7 +599,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     this.#scheduleRetry();
     lap('status');
     const durationMs = performance.now() - t0;
-    if (plan.ops.length > 0 || failed.length > 0) {
+    if (plan.ops.length > 0 || failed.length > 0 || firewall === 'applied') {
       this.#log.info('dataplane applied', {
         ops: plan.ops.length, ...plan.counts, untouched: plan.untouched, held: plan.held.length, failed: failed.length, commands, firewall, ms: Math.round(durationMs),
       });
