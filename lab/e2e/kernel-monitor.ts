@@ -92,11 +92,13 @@ export class KernelMonitor {
     const m = new KernelMonitor(ns, child);
     if (objects.includes('route')) {
       // a route in a private table the filters above ignore: proves the monitor is listening
-      const probe = ['route', 'replace', 'unreachable', '198.51.100.255/32', 'table', '250'];
+      // (removed and added each round: a route already there would give no event once listening)
+      const probe = ['unreachable', '198.51.100.255/32', 'table', '250'];
       try {
         await waitFor(
           async () => {
-            await runIp(ns, probe);
+            await runIp(ns, ['route', 'del', ...probe]);
+            await runIp(ns, ['route', 'add', ...probe]);
             return m.#events.some((e) => e.text.includes('198.51.100.255') && e.text.includes('table 250'));
           },
           { timeoutMs: 5000, intervalMs: 50, what: `ip monitor in ${ns} to listen` },
@@ -105,7 +107,7 @@ export class KernelMonitor {
         await m.stop();
         throw err;
       }
-      await runIp(ns, ['route', 'del', 'unreachable', '198.51.100.255/32', 'table', '250']);
+      await runIp(ns, ['route', 'del', ...probe]);
     }
     return m;
   }
