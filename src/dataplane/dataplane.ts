@@ -31,7 +31,7 @@ import type { Kernel, KernelEvent, KernelWatch } from './kernel.js';
 import type { DesiredState, NextHop, ObservedState } from './model.js';
 import { DEFAULT_ROUTE_METRIC, addrKey, desiresKey, emptyObserved, isOwnedAlias, keyKind, linkKey, neighKey, routeKey, sysctlKey } from './model.js';
 import { buildPlan, type PlanOp } from './plan.js';
-import { HOST_SYSCTLS, portObjects, TAP_SYSCTL_FALLBACKS, TAP_SYSCTLS, tapSysctlDefaultPath, tapSysctlPath, type PortObjects } from './wiring.js';
+import { HOST_SYSCTLS, portObjects, routedPairs, TAP_SYSCTL_FALLBACKS, TAP_SYSCTLS, tapSysctlDefaultPath, tapSysctlPath, type PortObjects } from './wiring.js';
 import { DesiredBook } from './desired-book.js';
 import { canonicalPrefix, validatePort, validateRoute, type LearnedRoute, type ValidRoute, type WirablePort } from './validate.js';
 import { applyEvent, indexSnapshot, recordOp } from './observe.js';
@@ -686,10 +686,13 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
 
   #objectsOf(id: string, port: WirablePort): { objects: PortObjects; keys: string[] } {
     const entry = this.#ports.get(id);
-    if (entry !== undefined && entry.valid === port && entry.objects !== undefined && entry.keys !== undefined) {
+    // which of its allowed address pairs this port routes depends on the other ports (pairOwners)
+    const pairs = port.pairs.length === 0 ? port.pairs : routedPairs(port, this.#portIndex().pairOwners);
+    const samePairs = (o: PortObjects) => o.pairs.length === pairs.length && o.pairs.every((dst, i) => pairs[i]?.dst === dst);
+    if (entry !== undefined && entry.valid === port && entry.objects !== undefined && entry.keys !== undefined && samePairs(entry.objects)) {
       return { objects: entry.objects, keys: entry.keys };
     }
-    const objects = portObjects(port, { metric: this.#metric, defaultGatewayV4: this.#gatewayV4, tapSysctlDefaults: this.#tapDefaults });
+    const objects = portObjects(port, { metric: this.#metric, defaultGatewayV4: this.#gatewayV4, tapSysctlDefaults: this.#tapDefaults }, pairs);
     const keys = [
       linkKey(objects.link.name),
       ...objects.sysctls.map(([p]) => sysctlKey(p)),

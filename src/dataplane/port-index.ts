@@ -1,7 +1,7 @@
 // The desired ports, validated once per change of the port set: which are invalid, which name the
 // same tap, which addresses are claimed twice. Pure.
 import type { PortSpec } from './port.js';
-import type { PortObjects } from './wiring.js';
+import { pairOwners, type PortObjects } from './wiring.js';
 import type { PortProblem } from './firewall-sync.js';
 import type { WirablePort } from './validate.js';
 import { DataplaneError } from './errors.js';
@@ -23,6 +23,8 @@ export interface PortIndex {
   readonly tapById: ReadonlyMap<string, string>;
   /** addresses claimed by more than one valid port */
   readonly sharedIps: ReadonlyMap<string, readonly string[]>;
+  /** allowed-address-pair destination -> the port that routes it (wiring.ts pairOwners) */
+  readonly pairOwners: ReadonlyMap<string, string>;
 }
 
 export function buildPortIndex(ports: ReadonlyMap<string, PortEntry>, version: number): PortIndex {
@@ -53,7 +55,8 @@ export function buildPortIndex(ports: ReadonlyMap<string, PortEntry>, version: n
   }
   const sharedIps = new Map<string, string[]>();
   for (const [ip, ids] of byIp) if (ids.length > 1) sharedIps.set(ip, ids);
-  return { version, valid, invalid, tapById, sharedIps };
+  const owners = pairOwners(valid.filter((p) => !invalid.has(p.id)));
+  return { version, valid, invalid, tapById, sharedIps, pairOwners: owners };
 }
 
 /**

@@ -21,12 +21,30 @@ export interface WirableIp {
   readonly gateway: string | undefined;
 }
 
+/**
+ * An allowed address pair lagless can route to the port's tap (so return traffic reaches the VM).
+ * Pairs it cannot route are left out of WirablePort.pairs (the firewall still lets the VM send
+ * from them): a /0 (Neutron's "send from anything"), and prefixes whose network is no unicast
+ * address (0.0.0.0/n, 127/8, multicast, IPv6 link-local, ::, ::1).
+ */
+export interface WirablePair {
+  readonly family: IpFamily;
+  /** canonical "network/len": the route's destination */
+  readonly dst: string;
+  /** for a host pair (/32, /128): its address, which gets a permanent neighbour entry; else undefined */
+  readonly host: string | undefined;
+  /** the MAC frames to a host pair go to: the pair's own, or the port's */
+  readonly mac: string;
+}
+
 /** A port spec the dataplane can wire: canonical MAC and addresses. */
 export interface WirablePort {
   readonly id: string;
   readonly tap: string;
   readonly mac: string;
   readonly ips: readonly WirableIp[];
+  /** routable allowed address pairs, deduplicated, without the port's own fixed IPs, in spec order */
+  readonly pairs: readonly WirablePair[];
   readonly mtu: number | undefined;
   /** the spec as given (the firewall generator gets these) */
   readonly spec: PortSpec;
@@ -60,7 +78,25 @@ export function validatePort(spec: PortSpec): WirablePort | DataplaneError {
     seen.add(address);
     ips.push({ family, address, gateway });
   }
-  return { id: spec.id, tap: spec.tap, mac, ips, mtu: spec.mtu, spec };
+  const pairs: WirablePair[] = [];
+  for (const pair of spec.allowedAddressPairs ?? []) {
+    const c = typeof pair.ipAddress === 'string' ? parseCidr(pair.ipAddress) : undefined;
+    const network = c === undefined ? undefined : networkOf(c.address, c.len);
+    if (c === undefined || network === undefined) return bad(`bad allowed address pair ${JSON.stringify(pair.ipAddress)}`);
+    let pairMac = mac;
+    if (pair.macAddress !== undefined) {
+      pairMac = typeof pair.macAddress === 'string' ? pair.macAddress.toLowerCase() : '';
+      if (!MAC_RE.test(pairMac) || (parseInt(pairMac.slice(0, 2), 16) & 1) === 1 || pairMac === '00:00:00:00:00:00') {
+        return bad(`bad MAC ${JSON.stringify(pair.macAddress)} of allowed address pair ${c.address}/${c.len}`);
+      }
+    }
+    const dst = `${network}/${c.len}`;
+    const host = c.len === (c.family === 4 ? 32 : 128) ? network : undefined;
+    if (c.len === 0 || !isHostAddress(c.family, network) || (host !== undefined && seen.has(host))) continue;
+    if (pairs.some((p) => p.dst === dst)) continue;
+    pairs.push({ family: c.family, dst, host, mac: pairMac });
+  }
+  return { id: spec.id, tap: spec.tap, mac, ips, pairs, mtu: spec.mtu, spec };
 }
 
 function canonical(family: IpFamily, s: string): string {

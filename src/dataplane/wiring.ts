@@ -1,8 +1,23 @@
 // The recipe (design §4) as data: which kernel objects wire one VM port, which sysctls are
 // host-wide, and the desired state assembled from wired ports and learned routes. Pure.
+//
+// Allowed address pairs: a pair's prefix is routed to the port's tap like a fixed IP (`/32`,
+// `/128` or the pair's CIDR, `dev tap`, lagless's protocol), a host pair with a permanent
+// neighbour entry for the pair's MAC, so that return traffic reaches the VM. One destination has
+// one route, so pairOwners() picks the port that routes each pair:
+//   - a pair equal to a fixed IP of any port is that port's address: the pair adds no route;
+//   - a pair claimed by several ports (Neutron allows it: VRRP, keepalived) is routed to the
+//     port with the lowest id; the others may still send from it (the firewall allows it) but
+//     receive nothing for it through this host. A static route cannot follow a VRRP master:
+//     that needs the route to follow the VM's gratuitous ARP (not done).
+// rp_filter on a tap is strict (1) for a filtered port without pairs, and loose (2) for a port
+// with pairs or with port security off: such a VM may send from sources not routed to its tap
+// (a shared pair it does not own, a /0 pair, anything at all). Loose, not 0: the kernel uses the
+// larger of conf/all and conf/<tap>, so 0 on the tap would still be strict on a host with
+// conf/all/rp_filter=1, while 2 is loose either way. Anti-spoofing is the firewall's job.
 import type { Address, DesiredState, LinkSpec, Neighbour, Route } from './model.js';
 import { GATEWAY_V6, GATEWAY_V6_PREFIX_LEN, LO_LABEL, addrKey, neighKey, routeKey, tapAlias } from './model.js';
-import type { ValidRoute, WirablePort } from './validate.js';
+import type { ValidRoute, WirablePair, WirablePort } from './validate.js';
 import { isLinkLocalV6 } from '../lib/ip.js';
 
 /**
@@ -13,6 +28,7 @@ export const TAP_SYSCTLS: readonly (readonly [string, string])[] = [
   ['net/ipv4/conf/%/proxy_arp', '1'],
   // the default (80 jiffies) delays a proxied first packet by up to 0.8 s
   ['net/ipv4/neigh/%/proxy_delay', '0'],
+  // strict; loose (RP_FILTER_LOOSE) on a port with allowed address pairs or port security off
   ['net/ipv4/conf/%/rp_filter', '1'],
   ['net/ipv4/conf/%/forwarding', '1'],
   ['net/ipv6/conf/%/accept_ra', '0'],
@@ -33,6 +49,9 @@ export const TAP_SYSCTL_FALLBACKS: ReadonlyMap<string, string> = new Map([
   ['net/ipv6/conf/%/forwarding', '0'],
   ['net/ipv6/conf/%/proxy_ndp', '0'],
 ]);
+
+/** rp_filter of a tap whose VM may send from sources not routed to it (see the header). */
+export const RP_FILTER_LOOSE = '2';
 
 /** The sysctl a released tap's value is reset to: the kernel's default for new interfaces. */
 export const tapSysctlDefaultPath = (template: string): string => template.replace('%', 'default');
@@ -64,9 +83,37 @@ export interface PortObjects {
   readonly addresses: readonly Address[];
   readonly neighbours: readonly Neighbour[];
   readonly routes: readonly Route[];
+  /** the allowed-address-pair destinations these objects route (the `pairs` argument) */
+  readonly pairs: readonly string[];
 }
 
-export function portObjects(port: WirablePort, opts: WiringOptions): PortObjects {
+/**
+ * Which port routes each allowed-address-pair destination (canonical "network/len" -> port id):
+ * none for a pair that is some port's fixed IP, the lowest port id for a pair several ports claim.
+ */
+export function pairOwners(ports: Iterable<WirablePort>): Map<string, string> {
+  const fixed = new Set<string>();
+  const owners = new Map<string, string>();
+  const list = [...ports];
+  if (!list.some((p) => p.pairs.length > 0)) return owners;
+  for (const p of list) for (const ip of p.ips) fixed.add(`${ip.address}/${ip.family === 4 ? 32 : 128}`);
+  for (const p of list) {
+    for (const pair of p.pairs) {
+      if (fixed.has(pair.dst)) continue;
+      const cur = owners.get(pair.dst);
+      if (cur === undefined || p.id < cur) owners.set(pair.dst, p.id);
+    }
+  }
+  return owners;
+}
+
+/** The pairs of `port` it routes, given pairOwners() of all ports. */
+export function routedPairs(port: WirablePort, owners: ReadonlyMap<string, string>): WirablePair[] {
+  return port.pairs.filter((p) => owners.get(p.dst) === port.id);
+}
+
+/** `pairs`: the allowed address pairs to route to this port (default: all its routable pairs; see pairOwners). */
+export function portObjects(port: WirablePort, opts: WiringOptions, pairs: readonly WirablePair[] = port.pairs): PortObjects {
   const tap = port.tap;
   const link: LinkSpec = port.mtu === undefined ? { name: tap, alias: tapAlias(port.id) } : { name: tap, alias: tapAlias(port.id), mtu: port.mtu };
   const addresses: Address[] = [];
@@ -90,12 +137,20 @@ export function portObjects(port: WirablePort, opts: WiringOptions): PortObjects
       }
     }
   }
+  for (const pair of pairs) {
+    routes.push({ dst: pair.dst, metric: opts.metric, nextHops: [{ dev: tap }] });
+    if (pair.host !== undefined) neighbours.push({ dev: tap, address: pair.host, lladdr: pair.mac, proxy: false });
+    if (pair.family === 6) hasV6 = true; // a VM sending from a v6 pair needs its router
+  }
   if (hasV6) addresses.push({ dev: tap, address: GATEWAY_V6, prefixLen: GATEWAY_V6_PREFIX_LEN });
+  const looseRp = !port.spec.portSecurity || (port.spec.allowedAddressPairs ?? []).length > 0;
   const sysctls = TAP_SYSCTLS.map(([template, value]): readonly [string, string] => {
-    const v = template.endsWith('/proxy_ndp') && !globalV6Gateway ? opts.tapSysctlDefaults.get(template) ?? '0' : value;
+    let v = value;
+    if (template.endsWith('/proxy_ndp') && !globalV6Gateway) v = opts.tapSysctlDefaults.get(template) ?? '0';
+    if (template.endsWith('/rp_filter') && looseRp) v = RP_FILTER_LOOSE;
     return [tapSysctlPath(template, tap), v];
   });
-  return { link, sysctls, addresses: dedupeAddresses(addresses), neighbours: dedupeNeighbours(neighbours), routes };
+  return { link, sysctls, addresses: dedupeAddresses(addresses), neighbours: dedupeNeighbours(neighbours), routes, pairs: pairs.map((p) => p.dst) };
 }
 
 function dedupeAddresses(list: Address[]): Address[] {
