@@ -36,3 +36,28 @@ test('nothing without pools', () => {
   assert.equal(a.prefixes.length, 0);
   assert.deepEqual(a.outsidePools.get('a'), ['10.1.0.5']);
 });
+
+test('allowed address pairs: host addresses inside the pools are announced (once) and count for the port; prefixes and addresses outside the pools are not', () => {
+  const a = computeAnnouncements(
+    [
+      {
+        ...port('a', '10.1.0.5', '2001:db8:1::5'),
+        allowedAddressPairs: [
+          { ipAddress: '10.1.0.100', macAddress: '00:00:5e:00:01:07' }, // a VRRP address
+          { ipAddress: '2001:db8:1::100/128' },
+          { ipAddress: '10.1.0.5' }, // its own fixed IP: nothing new
+          { ipAddress: '10.1.9.0/24' }, // a prefix: routed locally, not exported
+          { ipAddress: '0.0.0.0/0' },
+          { ipAddress: '192.0.2.9' }, // outside the pools
+        ],
+      },
+      { ...port('b', '10.1.0.6'), allowedAddressPairs: [{ ipAddress: '10.1.0.100/32' }] }, // the same VRRP address
+    ],
+    ['10.1.0.0/16', '2001:db8:1::/48'],
+    [],
+  );
+  assert.deepEqual(a.prefixes.map(prefixKey), ['10.1.0.5/32', '2001:db8:1::5/128', '10.1.0.100/32', '2001:db8:1::100/128', '10.1.0.6/32']);
+  assert.deepEqual(a.byPort.get('a')?.map(prefixKey), ['10.1.0.5/32', '2001:db8:1::5/128', '10.1.0.100/32', '2001:db8:1::100/128']);
+  assert.deepEqual(a.byPort.get('b')?.map(prefixKey), ['10.1.0.6/32', '10.1.0.100/32']);
+  assert.equal(a.outsidePools.size, 0, 'pairs outside the pools are no warning');
+});

@@ -1,5 +1,11 @@
 // What the hypervisor announces: a host route (/32, /128) for every address of every wired port
 // that lies inside an export pool, plus the hypervisor's loopback addresses. Pure.
+//
+// Allowed address pairs: a pair that is a host address (bare, /32 or /128) inside an export pool
+// is announced like a fixed IP (the dataplane routes it to the tap, so return traffic from the
+// fabric reaches the VM); it counts for the port's reachability too. Pairs that are prefixes are
+// only routed locally (export is host routes only), and pairs outside the pools are left out
+// without a warning (a pair may be meant only as a source the VM may use).
 import { cidrContains, parseCidr } from '../lib/ip.js';
 import { parsePrefix, type Prefix } from '../bgp/wire/index.js';
 import type { PortSpec } from '../dataplane/port.js';
@@ -51,6 +57,13 @@ export function computeAnnouncements(
         continue;
       }
       mine.push(add(text));
+    }
+    for (const pair of port.allowedAddressPairs) {
+      const c = parseCidr(pair.ipAddress);
+      if (c === undefined || c.len !== (c.family === 4 ? 32 : 128)) continue;
+      if (!pools.some((pool) => cidrContains(pool, c.address))) continue;
+      const p = add(`${c.address}/${c.len}`);
+      if (!mine.includes(p)) mine.push(p);
     }
     byPort.set(port.id, mine);
   }
