@@ -4,8 +4,10 @@
 // lagless (speaker-host.ts compiled to JavaScript, plain node), BIRD, FRR (bgpd, `bgp no-rib`)
 // and GoBGP, one at a time.
 //
-//   npm run bench -- ingest [ipv4Prefixes=1000000] [ipv6Prefixes=200000] [receivers=lagless,bird,frr,gobgp]
+//   npm run bench -- ingest [ipv4Prefixes=1000000] [ipv6Prefixes=200000] [receivers=lagless,bird,frr,gobgp] [rounds=1]
 //
+// With rounds > 1 the receivers take turns (lagless, bird, ..., lagless, bird, ...) and each one's
+// figures are those of its median run by time (this machine's CPUs are shared: single runs vary).
 // Per receiver: seconds from the sender's first UPDATE byte (Date.now() in the sender just before
 // its first write) until the receiver's own CLI/API reports every prefix (polled every 25 ms, so
 // up to 25 ms plus one CLI round trip late); prefixes per second; peak RSS (VmHWM of the
@@ -27,6 +29,7 @@ import type { SenderOptions } from './lib/table-sender.js';
 const V4 = Number(process.argv[2] ?? 1_000_000);
 const V6 = Number(process.argv[3] ?? 200_000);
 const WHO = (process.argv[4] ?? RECEIVERS.join(',')).split(',') as ReceiverName[];
+const ROUNDS = Number(process.argv[5] ?? 1);
 for (const w of WHO) if (!RECEIVERS.includes(w)) throw new Error(`unknown receiver ${w} (${RECEIVERS.join(', ')})`);
 if (process.getuid?.() !== 0) throw new Error('the ingest benchmark needs root (network namespaces)');
 
@@ -51,6 +54,9 @@ interface Result {
   /** how long the sender took to write the table (the receiver reading it as fast as it could) */
   sender_write_s: number;
   side_rss_mb?: number;
+  /** with rounds > 1: every run's time and peak RSS, fastest first */
+  runs_seconds?: number[];
+  runs_peak_rss_mb?: number[];
 }
 
 function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -164,7 +170,15 @@ const results: Result[] = [];
 try {
   for (const [family, n] of [['ipv4', V4], ['ipv6', V6]] as const) {
     if (n <= 0) continue;
-    for (const who of WHO) results.push(await runOne(who, family, n));
+    const runs = new Map<ReceiverName, Result[]>();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const who of WHO) runs.set(who, [...(runs.get(who) ?? []), await runOne(who, family, n)]);
+    }
+    for (const who of WHO) {
+      const sorted = [...(runs.get(who) ?? [])].sort((x, y) => x.seconds - y.seconds);
+      const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+      results.push(ROUNDS > 1 ? { ...median, runs_seconds: sorted.map((r) => r.seconds), runs_peak_rss_mb: sorted.map((r) => r.peak_rss_mb) } : median);
+    }
   }
 } finally {
   rmSync(buildDir, { recursive: true, force: true });
@@ -201,4 +215,4 @@ for (const family of ['ipv4', 'ipv6'] as const) {
   };
   console.log(`${family}: lagless/bird rate ${r.lagless_bird_rate}, lagless/bird peak RSS ${r.lagless_bird_peak_rss} (per route ${r.lagless_bird_rss_per_route}), lagless/gobgp rate ${r.lagless_gobgp_rate}`);
 }
-console.log(JSON.stringify({ bench: 'ingest', cpus: os.cpus().length, load_at_start: load, node: process.version, results, ratios, goals }));
+console.log(JSON.stringify({ bench: 'ingest', rounds: ROUNDS, cpus: os.cpus().length, load_at_start: load, node: process.version, results, ratios, goals }));
