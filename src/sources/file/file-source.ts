@@ -5,6 +5,10 @@
 //   events are debounced into one read.
 // - Also polls the file's identity (inode, size, mtime) as a backstop for missed events and for
 //   symlink swaps in another directory (Kubernetes-style "..data" links).
+// - A JSON document (what tools write) is read with JSON.parse, ~100x faster than the YAML parser
+//   for a file of hundreds of ports (YAML is a superset: same meaning, except that JSON.parse
+//   keeps the last of duplicate keys); the YAML parser runs only to locate a problem by line.
+//   Entries unchanged since the last read are not validated again (PortEntryCache).
 // - A bad entry is reported with its path and skipped; the other entries apply. A file that cannot
 //   be used as a whole (missing, empty, syntax error) changes nothing: the last good set stands and
 //   an 'error' is reported. The first good read makes the source in-sync.
@@ -17,7 +21,7 @@ import { silentLogger, type Logger } from '../../lib/log.js';
 import { formatIssue } from '../../lib/schema.js';
 import { parseYaml } from '../../lib/yaml.js';
 import { SourceError, type Source, type SourceEvents, type SourceIssue } from '../source.js';
-import { readPortsDocument } from './ports-schema.js';
+import { readPortsDocument, type PortEntryCache } from './ports-schema.js';
 
 export interface FileSourceOptions {
   readonly path: string;
@@ -47,6 +51,7 @@ export class FileSource extends EventEmitter<SourceEvents> implements Source {
   #lastProblem: string | undefined;
   #reading: Promise<void> | undefined;
   #again = false;
+  readonly #entries: PortEntryCache = new Map();
 
   constructor(opts: FileSourceOptions) {
     super();
@@ -161,12 +166,12 @@ export class FileSource extends EventEmitter<SourceEvents> implements Source {
     }
     this.#identity = identity;
     if (!this.#running) return;
-    const y = parseYaml(text, 'ERR_SOURCE_FILE');
+    const y = parsePortsText(text);
     if (y.issues.length > 0) {
       this.#problem(new SourceError('ERR_SOURCE_FILE_YAML', `${this.path} is not valid YAML/JSON${this.#keeping()}`, y.issues));
       return;
     }
-    const r = readPortsDocument(y.value);
+    const r = readPortsDocument(y.value, this.#entries);
     if ('fatal' in r) {
       const issue = y.locate(r.fatal);
       this.#problem(new SourceError(issue.code, `${formatIssue(issue, this.path)}${this.#keeping()}`, [issue]));
@@ -203,4 +208,19 @@ export class FileSource extends EventEmitter<SourceEvents> implements Source {
     this.#log.warn(err.message, { err, issues: err.issues.map((i) => formatIssue(i)) });
     if (this.listenerCount('error') > 0) this.emit('error', err);
   }
+}
+
+/** JSON.parse for a JSON document, the YAML parser otherwise; issues are located (by line) with the YAML parser either way. */
+export function parsePortsText(text: string): ReturnType<typeof parseYaml> {
+  if (/^\s*\{/.test(text)) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return parseYaml(text, 'ERR_SOURCE_FILE'); // not JSON after all: the YAML parser says why
+    }
+    let yaml: ReturnType<typeof parseYaml> | undefined;
+    return { value, issues: [], locate: (i) => (yaml ??= parseYaml(text, 'ERR_SOURCE_FILE')).locate(i) };
+  }
+  return parseYaml(text, 'ERR_SOURCE_FILE');
 }

@@ -89,10 +89,17 @@ export interface PortsRead {
 }
 
 /**
+ * Entries read before, by their JSON text: an entry unchanged since the last read is not validated
+ * again (a file of many ports is re-read whole for every change). readPortsDocument keeps in it
+ * exactly the good entries of the document it read.
+ */
+export type PortEntryCache = Map<string, PortSpec>;
+
+/**
  * Reads a parsed ports document. Returns { fatal } when the document as a whole is unusable (empty,
  * not a map, no "ports" list): then nothing it says can be trusted and the last good set must stand.
  */
-export function readPortsDocument(value: unknown): PortsRead | { fatal: Issue } {
+export function readPortsDocument(value: unknown, cache?: PortEntryCache): PortsRead | { fatal: Issue } {
   const issues = new Issues('ERR_PORT');
   if (value === null || value === undefined) return { fatal: fileIssue('ERR_SOURCE_FILE_EMPTY', 'the ports file is empty; write "ports: []" for no ports') };
   if (typeof value !== 'object' || Array.isArray(value) || !('ports' in value)) {
@@ -104,7 +111,7 @@ export function readPortsDocument(value: unknown): PortsRead | { fatal: Issue } 
   }
   for (const k of Object.keys(doc)) if (k !== 'ports') issues.add([k], 'UNKNOWN_KEY', 'unknown key (the file holds only "ports")');
 
-  const entries = lenientList(portSchema()).read(doc.ports, ['ports'], issues);
+  const entries = cache === undefined ? lenientList(portSchema()).read(doc.ports, ['ports'], issues) : readEntriesCached(doc.ports, issues, cache);
   const ports: PortSpec[] = [];
   if (entries === INVALID) return { ports, issues: issues.list };
   const ids = new Map<string, number>();
@@ -133,6 +140,30 @@ export function readPortsDocument(value: unknown): PortsRead | { fatal: Issue } 
   // in file order (entry problems and duplicates were found in two passes)
   const entryIndex = (i: Issue) => (i.segments[0] === 'ports' && typeof i.segments[1] === 'number' ? i.segments[1] : -1);
   return { ports, issues: issues.list.map((i, n) => ({ i, n })).sort((a, b) => entryIndex(a.i) - entryIndex(b.i) || a.n - b.n).map((x) => x.i) };
+}
+
+/** lenientList(portSchema()) with the good entries of the previous read taken from `cache`. */
+function readEntriesCached(list: unknown[], issues: Issues, cache: PortEntryCache): { index: number; value: PortSpec }[] {
+  const schema = portSchema();
+  const seen: [string, PortSpec][] = [];
+  const out: { index: number; value: PortSpec }[] = [];
+  list.forEach((entry, index) => {
+    const key = JSON.stringify(entry);
+    const hit = cache.get(key);
+    if (hit !== undefined) {
+      seen.push([key, hit]);
+      out.push({ index, value: hit });
+      return;
+    }
+    const before = issues.list.length;
+    const r = schema.read(entry, ['ports', index], issues);
+    if (r === INVALID) return;
+    if (issues.list.length === before) seen.push([key, r]);
+    out.push({ index, value: r });
+  });
+  cache.clear();
+  for (const [k, v] of seen) cache.set(k, v);
+  return out;
 }
 
 function fileIssue(code: string, message: string, segments: string[] = []): Issue {
