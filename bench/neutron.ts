@@ -105,6 +105,8 @@ async function main(): Promise<void> {
     };
     const wired = [...at('port wired', (l) => [String(l['port'])]).values()];
     const reported = [...at('device status reported', (l) => (l['up'] as string[] | undefined) ?? []).values()];
+    const fetchMs = log.filter((l) => l['msg'] === 'devices fetched' && l['full'] === false).map((l) => Number(l['durationMs']));
+    if (fetchMs.length > 0) console.log(`  hv1's agent: get_devices_details+bulk_pull round trips ${pct(fetchMs, 50).toFixed(0)} ms p50, ${pct(fetchMs, 99).toFixed(0)} ms p99 (${fetchMs.length} calls)`);
     if (wired.length > 0) console.log(`  hv1's agent: port wired               ${pct(wired, 50).toFixed(0).padStart(6)}   ${pct(wired, 99).toFixed(0).padStart(6)}`);
     if (reported.length > 0) console.log(`  hv1's agent: update_device_up answered${pct(reported, 50).toFixed(0).padStart(6)}   ${pct(reported, 99).toFixed(0).padStart(6)}`);
     console.log(`  tap plugged -> ACTIVE                ${pct(fromPlug, 50).toFixed(0).padStart(6)}   ${pct(fromPlug, 99).toFixed(0).padStart(6)}`);
@@ -123,6 +125,7 @@ async function main(): Promise<void> {
         plug_to_active_p99_ms: r1(pct(fromPlug, 99)),
         agent_wired_p50_ms: r1(pct(wired, 50)),
         agent_up_answered_p50_ms: r1(pct(reported, 50)),
+        agent_fetch_p50_ms: r1(pct(fetchMs, 50)),
         fib_routers: farTors,
       }),
     );

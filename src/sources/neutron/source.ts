@@ -375,6 +375,7 @@ export class NeutronSource extends EventEmitter<SourceEvents> implements Source 
       }
       this.#callFailures = 0;
       this.#lastProblem = undefined;
+      if (taps.length > 0) this.#log.info('devices fetched', { full, count: taps.length, devices: taps.slice(0, 20), durationMs: Date.now() - t0 });
       if (full) {
         this.#resyncs++;
         this.#lastResync = { at: new Date(t0).toISOString(), durationMs: Date.now() - t0, devices: taps.length };
