@@ -219,9 +219,12 @@ export class NeutronSource extends EventEmitter<SourceEvents> implements Source 
     this.#rpc.removeAllListeners();
   }
 
-  /** Fetches every local tap again (what a reconnect does). */
+  /** Fetches every local tap again (what a reconnect does), now: a pending backoff is cut short. */
   resync(): void {
     this.#resyncWanted = true;
+    this.#callFailures = 0;
+    clearTimeout(this.#backoffTimer);
+    this.#backoffTimer = undefined;
     this.#scheduleWork(0);
   }
 
