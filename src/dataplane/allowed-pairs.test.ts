@@ -73,14 +73,16 @@ test('a shared pair is routed to the lowest port id and moves when that port goe
   await dp.stop();
 });
 
-test('rp_filter: strict on a filtered port without pairs, loose with pairs or port security off', async () => {
+test('rp_filter: strict on a filtered port without pairs, off with pairs or port security off, and no host-wide floor', async () => {
   const { kernel, dp } = await setup();
+  kernel.setSysctlByHand('net/ipv4/conf/all/rp_filter', '1'); // a hardened host
   dp.setPorts([p1, p3, p4]);
   dp.markInSync();
-  await dp.flush();
-  assert.equal(kernel.sysctls.get('net/ipv4/conf/tap1/rp_filter'), '2');
+  await dp.sweep(); // reads the kernel, then flushes
+  assert.equal(kernel.sysctls.get('net/ipv4/conf/tap1/rp_filter'), '0');
   assert.equal(kernel.sysctls.get('net/ipv4/conf/tap3/rp_filter'), '1');
-  assert.equal(kernel.sysctls.get('net/ipv4/conf/tap4/rp_filter'), '2');
+  assert.equal(kernel.sysctls.get('net/ipv4/conf/tap4/rp_filter'), '0');
+  assert.equal(kernel.sysctls.get('net/ipv4/conf/all/rp_filter'), '0');
   // the same port losing its pairs becomes strict
   dp.setPorts([{ ...p1, allowedAddressPairs: [] }, p3, p4]);
   await dp.flush();

@@ -64,8 +64,8 @@ test('a new port: every object is added, in dependency order', () => {
   const routes = plan.ops.filter((o) => o.kind === 'route').map((o) => (o.kind === 'route' ? o.route.dst : ''));
   assert.deepEqual(routes.sort(), ['10.0.0.5/32', '2001:db8::5/128']);
   assert.equal(plan.counts.remove, 0);
-  // 1 link + 7 tap sysctls + 6 host sysctls + lo gateway + fe80::1 + 2 neighbours + 2 routes
-  assert.equal(plan.ops.length, 1 + 7 + 6 + 2 + 2 + 2);
+  // 1 link + 7 tap sysctls + 7 host sysctls + lo gateway + fe80::1 + 2 neighbours + 2 routes
+  assert.equal(plan.ops.length, 1 + 7 + 7 + 2 + 2 + 2);
 });
 
 test('applying the plan leaves nothing to do; untouched counts every object', () => {

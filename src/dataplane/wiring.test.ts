@@ -142,7 +142,7 @@ test('allowed address pairs: canonical, deduplicated, own fixed IPs and unroutab
   }
 });
 
-test('a port with pairs: each pair routed to its tap, host pairs with a permanent neighbour for the pair MAC; rp_filter loose', () => {
+test('a port with pairs: each pair routed to its tap, host pairs with a permanent neighbour for the pair MAC; rp_filter off', () => {
   const tap = base.tap;
   const o = portObjects(ok({ ...base, fixedIps: [{ address: '10.0.0.5', prefixLen: 24 }], allowedAddressPairs: [{ ipAddress: '10.0.9.0/24' }, { ipAddress: '10.0.6.1', macAddress: '02:00:00:00:00:aa' }, { ipAddress: '2001:db8::77' }] }), opts);
   assert.deepEqual(o.routes, [
@@ -160,10 +160,10 @@ test('a port with pairs: each pair routed to its tap, host pairs with a permanen
   assert.deepEqual(o.pairs, ['10.0.9.0/24', '10.0.6.1/32', '2001:db8::77/128']);
   const rp = (s: PortSpec, pairs?: []) => new Map(portObjects(ok(s), opts, pairs).sysctls).get(`net/ipv4/conf/${tap}/rp_filter`);
   assert.equal(rp(base), '1', 'filtered, no pairs: strict');
-  assert.equal(rp({ ...base, allowedAddressPairs: [{ ipAddress: '10.0.9.0/24' }] }), '2', 'pairs: loose');
-  assert.equal(rp({ ...base, allowedAddressPairs: [{ ipAddress: '10.0.9.0/24' }] }, []), '2', 'pairs routed elsewhere: loose all the same');
-  assert.equal(rp({ ...base, allowedAddressPairs: [{ ipAddress: '0.0.0.0/0' }] }), '2', 'a /0 pair (no route): loose');
-  assert.equal(rp({ ...base, portSecurity: false }), '2', 'port security off: loose');
+  assert.equal(rp({ ...base, allowedAddressPairs: [{ ipAddress: '10.0.9.0/24' }] }), '0', 'pairs: off');
+  assert.equal(rp({ ...base, allowedAddressPairs: [{ ipAddress: '10.0.9.0/24' }] }, []), '0', 'pairs routed elsewhere: off all the same');
+  assert.equal(rp({ ...base, allowedAddressPairs: [{ ipAddress: '0.0.0.0/0' }] }), '0', 'a /0 pair (no route): off');
+  assert.equal(rp({ ...base, portSecurity: false }), '0', 'port security off: off');
   // only the given pairs are routed
   const none = portObjects(ok({ ...base, allowedAddressPairs: [{ ipAddress: '10.0.9.0/24' }] }), opts, []);
   assert.deepEqual(none.routes.map((r) => r.dst), ['10.0.0.5/32', '2001:db8::5/128']);

@@ -10,11 +10,14 @@
 //     port with the lowest id; the others may still send from it (the firewall allows it) but
 //     receive nothing for it through this host. A static route cannot follow a VRRP master:
 //     that needs the route to follow the VM's gratuitous ARP (not done).
-// rp_filter on a tap is strict (1) for a filtered port without pairs, and loose (2) for a port
-// with pairs or with port security off: such a VM may send from sources not routed to its tap
-// (a shared pair it does not own, a /0 pair, anything at all). Loose, not 0: the kernel uses the
-// larger of conf/all and conf/<tap>, so 0 on the tap would still be strict on a host with
-// conf/all/rp_filter=1, while 2 is loose either way. Anti-spoofing is the firewall's job.
+// rp_filter on a tap is strict (1) for a filtered port without pairs, and off (0) for a port with
+// pairs or with port security off: such a VM may send from sources not routed to its tap (a
+// shared pair it does not own, a /0 pair, anything at all); anti-spoofing is the firewall's job.
+// Not loose (2): a tap has no IPv4 address, and for such an interface the kernel's reverse-path
+// check fails every source not routed back through it in loose mode too (fib_validate_source,
+// "no_addr"; measured in firewall.itest.ts). And the kernel applies the larger of conf/all and
+// conf/<tap>, so the host-wide conf/all/rp_filter is set to 0: each interface's own value is then
+// the one that counts (lagless's taps as above, every other interface as it was configured).
 import type { Address, DesiredState, LinkSpec, Neighbour, Route } from './model.js';
 import { GATEWAY_V6, GATEWAY_V6_PREFIX_LEN, LO_LABEL, addrKey, neighKey, routeKey, tapAlias } from './model.js';
 import type { ValidRoute, WirablePair, WirablePort } from './validate.js';
@@ -28,7 +31,7 @@ export const TAP_SYSCTLS: readonly (readonly [string, string])[] = [
   ['net/ipv4/conf/%/proxy_arp', '1'],
   // the default (80 jiffies) delays a proxied first packet by up to 0.8 s
   ['net/ipv4/neigh/%/proxy_delay', '0'],
-  // strict; loose (RP_FILTER_LOOSE) on a port with allowed address pairs or port security off
+  // strict; off (RP_FILTER_OFF) on a port with allowed address pairs or port security off
   ['net/ipv4/conf/%/rp_filter', '1'],
   ['net/ipv4/conf/%/forwarding', '1'],
   ['net/ipv6/conf/%/accept_ra', '0'],
@@ -51,15 +54,19 @@ export const TAP_SYSCTL_FALLBACKS: ReadonlyMap<string, string> = new Map([
 ]);
 
 /** rp_filter of a tap whose VM may send from sources not routed to it (see the header). */
-export const RP_FILTER_LOOSE = '2';
+export const RP_FILTER_OFF = '0';
 
 /** The sysctl a released tap's value is reset to: the kernel's default for new interfaces. */
 export const tapSysctlDefaultPath = (template: string): string => template.replace('%', 'default');
 export const tapSysctlPath = (template: string, tap: string): string => template.replace('%', tap);
 
-/** Host-wide sysctls: forwarding, ECMP hashing on L4 ports, no routes over links without carrier. */
+/**
+ * Host-wide sysctls: forwarding, ECMP hashing on L4 ports, no routes over links without carrier,
+ * and no host-wide floor under each interface's own rp_filter (see the header).
+ */
 export const HOST_SYSCTLS: readonly (readonly [string, string])[] = [
   ['net/ipv4/ip_forward', '1'],
+  ['net/ipv4/conf/all/rp_filter', '0'],
   ['net/ipv6/conf/all/forwarding', '1'],
   ['net/ipv4/fib_multipath_hash_policy', '1'],
   ['net/ipv6/fib_multipath_hash_policy', '1'],
@@ -143,11 +150,11 @@ export function portObjects(port: WirablePort, opts: WiringOptions, pairs: reado
     if (pair.family === 6) hasV6 = true; // a VM sending from a v6 pair needs its router
   }
   if (hasV6) addresses.push({ dev: tap, address: GATEWAY_V6, prefixLen: GATEWAY_V6_PREFIX_LEN });
-  const looseRp = !port.spec.portSecurity || (port.spec.allowedAddressPairs ?? []).length > 0;
+  const rpOff = !port.spec.portSecurity || (port.spec.allowedAddressPairs ?? []).length > 0;
   const sysctls = TAP_SYSCTLS.map(([template, value]): readonly [string, string] => {
     let v = value;
     if (template.endsWith('/proxy_ndp') && !globalV6Gateway) v = opts.tapSysctlDefaults.get(template) ?? '0';
-    if (template.endsWith('/rp_filter') && looseRp) v = RP_FILTER_LOOSE;
+    if (template.endsWith('/rp_filter') && rpOff) v = RP_FILTER_OFF;
     return [tapSysctlPath(template, tap), v];
   });
   return { link, sysctls, addresses: dedupeAddresses(addresses), neighbours: dedupeNeighbours(neighbours), routes, pairs: pairs.map((p) => p.dst) };
