@@ -81,6 +81,18 @@ function world(): World {
   return w;
 }
 
+/** A test with its own world, closed (every speaker stopped) even when the test fails. */
+function scenario(name: string, fn: (w: World) => Promise<void>): void {
+  test(name, async () => {
+    const w = world();
+    try {
+      await fn(w);
+    } finally {
+      await w.close();
+    }
+  });
+}
+
 const established = (s: Speaker, id: string) => s.peer(id).state === 'established';
 const hasRoute = (s: Speaker, prefix: string, from: string) => s.route(prefix)?.paths.some((p) => p.source === from) === true;
 const routes = (prefixes: readonly string[]) => prefixes.map((p) => ({ prefix: pfx(p) }));
@@ -92,8 +104,7 @@ function fibLog(s: Speaker): string[] {
   return out;
 }
 
-test('a hypervisor and two ToRs: /32 and /128 go up, the default routes come back as one ECMP set, and it shrinks when a ToR goes', async () => {
-  const w = world();
+scenario('a hypervisor and two ToRs: /32 and /128 go up, the default routes come back as one ECMP set, and it shrinks when a ToR goes', async (w) => {
   const hv = w.hv();
   const fib = fibLog(hv);
   const tors = [w.tor(1), w.tor(2)];
@@ -136,11 +147,9 @@ test('a hypervisor and two ToRs: /32 and /128 go up, the default routes come bac
   assert.deepEqual(fib.slice(before).sort(), ['0.0.0.0/0 -> 10.1.0.0%eth1', '::/0 -> fe80::1%eth1']);
   assert.equal(hv.peer('tor2').reason, 'notification-received');
   assert.equal(hv.peer('tor2').uptimeS, null);
-  await w.close();
 });
 
-test('setAnnouncements diffs: only changes go out, withdrawals reach the peer, invalid routes are reported and left out', async () => {
-  const w = world();
+scenario('setAnnouncements diffs: only changes go out, withdrawals reach the peer, invalid routes are reported and left out', async (w) => {
   const hv = w.hv();
   const tor = w.tor(1);
   hv.addPeer(w.uplink(1));
@@ -172,11 +181,9 @@ test('setAnnouncements diffs: only changes go out, withdrawals reach the peer, i
   const updatesNow = tor.peer('hv').updatesIn;
   await w.clock.advanceAsync(100);
   assert.equal(tor.peer('hv').updatesIn, updatesNow);
-  await w.close();
 });
 
-test('isAnnounced / whenAnnounced: true once written to every established peer that takes the prefix; a timeout is a coded error', async () => {
-  const w = world();
+scenario('isAnnounced / whenAnnounced: true once written to every established peer that takes the prefix; a timeout is a coded error', async (w) => {
   const hv = w.hv();
   const t1 = w.tor(1);
   const t2 = w.tor(2);
@@ -192,11 +199,11 @@ test('isAnnounced / whenAnnounced: true once written to every established peer t
   await early;
   assert.equal(hv.isAnnounced(a), false);
 
-  await Promise.all([hv.start(), t1.start(), t2.start()]);
   let sent = 0;
   hv.on('sent', () => sent++);
+  await Promise.all([hv.start(), t1.start(), t2.start()]);
+  await until(() => established(hv, 'tor1') && established(hv, 'tor2'), 'both established');
   await hv.whenAnnounced([a, filtered], 10_000);
-  assert.ok(established(hv, 'tor1') && established(hv, 'tor2'));
   assert.equal(hv.isAnnounced(a), true);
   assert.equal(hv.isAnnounced(filtered), true);
   assert.ok(sent >= 1);
@@ -216,8 +223,26 @@ test('isAnnounced / whenAnnounced: true once written to every established peer t
   await assert.rejects(hv.whenAnnounced([a], 10), { code: 'ERR_SPEAKER_STOPPED' });
 });
 
-test('the FIB feed leaves out our own routes, also when they hide a learned path for the same prefix', async () => {
-  const w = world();
+scenario("'sent' fires when a peer that comes up later has been written its initial table", async (w) => {
+  const hv = w.hv();
+  const t1 = w.tor(1);
+  const t2 = w.tor(2);
+  hv.addPeer(w.uplink(1));
+  const a = pfx('10.0.0.1/32');
+  hv.setAnnouncements([{ prefix: a }]);
+  await Promise.all([hv.start(), t1.start(), t2.start()]);
+  await hv.whenAnnounced([a], 10_000);
+  let sent = 0;
+  hv.on('sent', () => sent++);
+  hv.addPeer(w.uplink(2));
+  await until(() => established(hv, 'tor2'), 'tor2 up');
+  assert.equal(hv.isAnnounced(a), false, 'tor2 has not been written the table yet');
+  await until(() => sent === 1, "'sent' after tor2's initial table");
+  assert.equal(hv.isAnnounced(a), true);
+  await until(() => hasRoute(t2, '10.0.0.1/32', 'hv'), 'tor2 has it');
+});
+
+scenario('the FIB feed leaves out our own routes, also when they hide a learned path for the same prefix', async (w) => {
   const hv = w.hv();
   const fib = fibLog(hv);
   const tor = w.tor(1);
@@ -233,11 +258,9 @@ test('the FIB feed leaves out our own routes, also when they hide a learned path
   // and leaves again: the learned path is back in the FIB; 10.0.0.8 (only ours) was never there
   hv.setAnnouncements([]);
   assert.deepEqual(fib.splice(0), ['10.0.0.7/32 -> 10.1.0.0%eth1']);
-  await w.close();
 });
 
-test("our own routes reflected back are rejected as own-as-in-path", async () => {
-  const w = world();
+scenario("our own routes reflected back are rejected as own-as-in-path", async (w) => {
   const hv = w.hv();
   const hvB = w.speaker({ asn: 65010, routerId: '10.255.0.11' }, HV_IFACES); // another hypervisor in the same AS
   // the ToR passes learned routes on (transit), so hvB's route reaches hv with 65010 in its path
@@ -256,11 +279,9 @@ test("our own routes reflected back are rejected as own-as-in-path", async () =>
   assert.equal(p.received, 1);
   assert.equal(p.accepted, 0);
   assert.equal(hv.route('10.0.3.1/32'), undefined);
-  await w.close();
 });
 
-test('removePeer: its routes leave at once, the peer gets Cease (peer de-configured); bad configs are coded errors that change nothing', async () => {
-  const w = world();
+scenario('removePeer: its routes leave at once, the peer gets Cease (peer de-configured); bad configs are coded errors that change nothing', async (w) => {
   const hv = w.hv();
   const fib = fibLog(hv);
   const tors = [w.tor(1), w.tor(2)];
@@ -289,11 +310,9 @@ test('removePeer: its routes leave at once, the peer gets Cease (peer de-configu
   hv.addPeer(w.uplink(2));
   await w.clock.advanceAsync(2_000); // tor2's idle hold after the Cease
   await until(() => established(hv, 'tor2') && hv.route('0.0.0.0/0')?.ecmp.length === 2, 'tor2 back');
-  await w.close();
 });
 
-test('max-prefix: one route too many ends the session with Cease/Maximum Number of Prefixes Reached', async () => {
-  const w = world();
+scenario('max-prefix: one route too many ends the session with Cease/Maximum Number of Prefixes Reached', async (w) => {
   const hv = w.hv();
   const tor = w.tor(1);
   tor.setAnnouncements(routes(['0.0.0.0/0', '10.50.0.0/16']));
@@ -305,11 +324,9 @@ test('max-prefix: one route too many ends the session with Cease/Maximum Number 
   assert.equal(hv.peer('tor1').state, 'idle');
   assert.equal(hv.route('0.0.0.0/0'), undefined);
   assert.ok(w.logs.some((l) => l.level.endsWith('warn') && l.fields?.code === 'ERR_BGP_MAX_PREFIX'));
-  await w.close();
 });
 
-test('a malformed attribute: treat-as-withdraw, the session stays up, the event is counted and logged with its code', async () => {
-  const w = world();
+scenario('a malformed attribute: treat-as-withdraw, the session stays up, the event is counted and logged with its code', async (w) => {
   const hv = w.hv();
   const wireErrors: string[] = [];
   hv.on('wire-error', (peer, e) => wireErrors.push(`${peer} ${e.code} ${e.action}`));
@@ -346,11 +363,9 @@ test('a malformed attribute: treat-as-withdraw, the session stays up, the event 
   assert.equal(hv.peer('x').lastError?.code, 'ERR_BGP_ATTR_LENGTH');
   assert.ok(w.logs.some((l) => l.level.endsWith('warn') && l.fields?.code === 'ERR_BGP_ATTR_LENGTH'), JSON.stringify(w.logs.filter((l) => l.level.endsWith('warn'))));
   assert.deepEqual(peer.of('notification'), []);
-  await w.close();
 });
 
-test('start after stop is refused; stop sends Cease to every established peer', async () => {
-  const w = world();
+scenario('start after stop is refused; stop sends Cease to every established peer', async (w) => {
   const hv = w.hv();
   const tor = w.tor(1);
   hv.addPeer(w.uplink(1));
@@ -361,5 +376,4 @@ test('start after stop is refused; stop sends Cease to every established peer', 
   assert.match(tor.peer('hv').lastError?.message ?? '', /Administrative Shutdown|6\/2/);
   await assert.rejects(hv.start(), { code: 'ERR_SPEAKER_STOPPED' });
   assert.throws(() => hv.addPeer(w.uplink(2)), { code: 'ERR_SPEAKER_STOPPED' });
-  await w.close();
 });

@@ -476,8 +476,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     });
     s.on('route-refresh', (m) => {
       if (!mine() || !p.up) return;
-      this.#epoch++;
-      p.queue.push(this.#rib.routeRefresh(id, m.afi, m.safi), this.#epoch);
+      this.#sendTo(p, this.#rib.routeRefresh(id, m.afi, m.safi));
+      this.#written();
     });
     s.on('down', () => {
       if (!mine()) return;
@@ -517,10 +517,9 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       return;
     }
     p.up = true;
-    this.#epoch++;
-    p.upEpoch = this.#epoch;
-    p.queue.reset(this.#epoch - 1);
-    p.queue.push(initial, this.#epoch);
+    p.queue.reset(this.#epoch);
+    p.upEpoch = this.#sendTo(p, initial);
+    this.#written();
     this.#logger.info('peer up: initial table queued', { peer: id, updates: initial.length, ...addrs });
   }
 
@@ -544,6 +543,13 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       this.#flushScheduled = false;
       this.#flush();
     });
+  }
+
+  /** UPDATEs for one peer as a batch of their own: a new epoch, which the other peers pass without writing anything. */
+  #sendTo(p: PeerEntry, updates: readonly UpdateMessage[]): number {
+    const epoch = ++this.#epoch;
+    for (const o of this.#peers.values()) if (o.up) o.queue.push(o === p ? updates : [], epoch);
+    return epoch;
   }
 
   #flush(): void {

@@ -96,7 +96,6 @@ async function main(): Promise<void> {
         return true;
       case 'exit':
         process.exit(0);
-      // eslint-disable-next-line no-fallthrough
       default:
         throw Object.assign(new Error(`unknown command ${JSON.stringify((c as { cmd?: unknown }).cmd)}`), { code: 'ERR_HOST_BAD_COMMAND' });
     }
