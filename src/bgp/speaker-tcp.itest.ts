@@ -3,6 +3,7 @@
 // once the accepted connection is gone) before it has closed that connection itself.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { waitFor } from '../../lab/proc.js';
 import { parsePrefix } from './rib/prefix.js';
 import { Speaker } from './speaker.js';
@@ -28,4 +29,19 @@ test('stop() with an accepted connection returns promptly; routes went across fi
     await a.stop();
     await b.stop();
   }
+});
+
+test('start() twice at once brings up one listener', async () => {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen({ host: '127.0.0.1', port: 0 }, resolve));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const s = new Speaker({ asn: 65001, routerId: '10.0.0.1', listen: { port, addresses: ['127.0.0.1'] } });
+  try {
+    await Promise.all([s.start(), s.start()]);
+    assert.equal(s.port, port);
+  } finally {
+    await s.stop();
+  }
+  await assert.rejects(s.start(), { code: 'ERR_SPEAKER_STOPPED' });
 });

@@ -177,6 +177,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   readonly #peers = new Map<string, PeerEntry>();
   #listener: BgpListener | undefined;
   #state: 'new' | 'started' | 'stopped' = 'new';
+  #starting: Promise<void> | undefined;
   /** grows with every batch of UPDATEs handed to peers */
   #epoch = 0;
   /** the latest epoch written to every established peer, as last reported by 'sent' */
@@ -219,9 +220,16 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   // ------------------------------------------------------------------ lifecycle
 
   /** Listener up (unless listen: false), then every configured peer started. */
-  async start(): Promise<void> {
-    if (this.#state === 'stopped') throw new SpeakerError('ERR_SPEAKER_STOPPED', 'the speaker was stopped; make a new one');
-    if (this.#state === 'started') return;
+  start(): Promise<void> {
+    if (this.#state === 'stopped') return Promise.reject(new SpeakerError('ERR_SPEAKER_STOPPED', 'the speaker was stopped; make a new one'));
+    if (this.#state === 'started') return Promise.resolve();
+    this.#starting ??= this.#start().finally(() => {
+      this.#starting = undefined;
+    });
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
     const listen = this.#opts.listen ?? {};
     if (listen !== false) {
       const listener = new BgpListener({ port: listen.port ?? 179, addresses: listen.addresses ?? ['0.0.0.0', '::'], logger: this.#logger });
@@ -233,6 +241,10 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         throw e;
       }
       this.#listener = listener;
+    }
+    if (this.#state !== 'new') {
+      await this.#listener?.close(); // stopped while the listener was coming up
+      return;
     }
     this.#state = 'started';
     for (const p of this.#peers.values()) p.session.start();
