@@ -4,14 +4,18 @@
 //
 // The ruleset is regenerated only when the desired port set changed (or drift was found); it is
 // applied with one `nft -f` (atomic). The applied script carries its hash in a marker counter, so
-// a restarted agent recognises a ruleset that is already right and applies nothing.
+// a restarted agent recognises a ruleset that is already right and applies nothing. When the
+// ruleset in force is known to be lagless's last script, only the set and map elements that
+// changed are sent (firewall-delta.ts), with the marker moved to the new hash; should that
+// transaction fail, the whole script is applied instead.
 import type { PortSpec } from './port.js';
 import type { FirewallTable, Kernel } from './kernel.js';
 import type { WirablePort } from './validate.js';
 import type { Logger } from './logger.js';
 import type { BackoffTracker } from './backoff.js';
 import { DataplaneError } from './errors.js';
-import { listingHasMarker, markScript } from './ruleset-marker.js';
+import { listingHasMarker, markScript, remarkCommands } from './ruleset-marker.js';
+import { elementDelta } from './firewall-delta.js';
 import { buildFirewallRuleset, type FirewallOptions } from './firewall/index.js';
 
 export const FIREWALL_KEY = 'firewall';
@@ -31,6 +35,8 @@ export class FirewallSync {
   readonly #log: Logger;
   /** hash of the script in force (applied by us, or found by its marker) */
   #hash: string | undefined;
+  /** the generated script (unmarked) in force, when known: what an incremental update starts from */
+  #script: string | undefined;
   #tables: readonly FirewallTable[];
   /** stateless listing taken at the first read after an apply: drift is any difference from it */
   #baseline: string | undefined;
@@ -117,13 +123,16 @@ export class FirewallSync {
     }
     const adopt = this.#hash === undefined && this.#found !== undefined && listingHasMarker(this.#found, marked.hash);
     const unchanged = !this.#dirty && (this.#hash === marked.hash || adopt);
-    const previous = { hash: this.#hash, tables: this.#tables, baseline: this.#baseline, found: this.#found, dirty: this.#dirty, version: this.#version, ports: this.#ports, closed: this.#closed };
+    const previous = { hash: this.#hash, script: this.#script, tables: this.#tables, baseline: this.#baseline, found: this.#found, dirty: this.#dirty, version: this.#version, ports: this.#ports, closed: this.#closed };
+    // only elements changed since the script in force (and nothing drifted): send just those
+    const delta = !unchanged && !this.#dirty && this.#hash !== undefined && this.#script !== undefined ? elementDelta(this.#script, built.script) : undefined;
     if (unchanged && adopt) this.#baseline = this.#found;
     if (!unchanged) {
       this.#applies++;
       this.#baseline = undefined;
     }
     this.#hash = marked.hash;
+    this.#script = built.script;
     this.#tables = marked.tables;
     this.#found = undefined;
     this.#dirty = false;
@@ -133,7 +142,12 @@ export class FirewallSync {
       this.#backoff.succeed(FIREWALL_KEY);
       return settled('unchanged');
     }
-    const done = this.#kernel.applyFirewall(marked.script).then(
+    const whole = () => this.#kernel.applyFirewall(marked.script);
+    const apply = delta === undefined ? whole() : this.#kernel.applyFirewall(`${delta}${remarkCommands(marked.tables, marked.hash)}`).catch((err: unknown) => {
+      this.#log.warn('incremental firewall update failed; replacing the tables', { code: 'ERR_DP_FIREWALL', error: err instanceof Error ? err.message : String(err) });
+      return whole();
+    });
+    const done = apply.then(
       (): FirewallOutcome => {
         this.#backoff.succeed(FIREWALL_KEY);
         return 'applied';
@@ -141,6 +155,7 @@ export class FirewallSync {
       (err: unknown): FirewallOutcome => {
         // the old ruleset stays in force, and so does what it was built from
         this.#hash = previous.hash;
+        this.#script = previous.script;
         this.#tables = previous.tables;
         this.#baseline = previous.baseline;
         this.#found = previous.found;

@@ -33,6 +33,14 @@ export function markScript(script: string): MarkedScript {
   return { script: marked, hash, tables };
 }
 
+/** The commands that set the marker of tables already carrying one to `hash` (after an incremental update). */
+export function remarkCommands(tables: readonly FirewallTable[], hash: string): string {
+  const target = tables.find((t) => t.family === 'inet') ?? tables[0];
+  if (target === undefined) return '';
+  const at = `${target.family} ${target.name} ${MARKER_COUNTER}`;
+  return `delete counter ${at}\nadd counter ${at} { comment "sha256:${hash}"; }\n`;
+}
+
 export function listingHasMarker(listing: string, hash: string): boolean {
   return listing.includes(`"sha256:${hash}"`);
 }

@@ -52,6 +52,8 @@ export class FakeKernel implements Kernel {
   readonly sysctls = new Map<string, string>();
   /** nft tables: "family name" -> the script text that made it */
   readonly nftTables = new Map<string, string>();
+  /** every script given to applyFirewall, in order */
+  readonly firewallScripts: string[] = [];
   /** counters */
   applyCalls = 0;
   opsApplied = 0;
@@ -219,7 +221,22 @@ export class FakeKernel implements Kernel {
   async applyFirewall(script: string): Promise<void> {
     if (this.#firewallFault !== undefined) throw new DataplaneError('ERR_DP_FIREWALL', `nft: ${this.#firewallFault}`);
     this.firewallApplies++;
-    for (const m of script.matchAll(/^\s*add table (\S+) (\S+)\s*$/gm)) this.nftTables.set(`${m[1]} ${m[2]}`, script);
+    this.firewallScripts.push(script);
+    let whole = false;
+    for (const m of script.matchAll(/^\s*add table (\S+) (\S+)\s*$/gm)) {
+      whole = true;
+      this.nftTables.set(`${m[1]} ${m[2]}`, script);
+    }
+    if (whole) return;
+    // an incremental update (element and counter commands): a table it names must exist; its
+    // text grows by the commands, and a new marker hash replaces the old one
+    for (const m of script.matchAll(/^(?:add|delete) (?:element|counter) (\S+) (\S+) /gm)) {
+      const key = `${m[1]} ${m[2]}`;
+      const text = this.nftTables.get(key);
+      if (text === undefined) throw new DataplaneError('ERR_DP_FIREWALL', `nft: no table ${key}`);
+      const hash = /comment "(sha256:[0-9a-f]+)"/.exec(script)?.[1];
+      this.nftTables.set(key, `${hash === undefined ? text : text.replace(/sha256:[0-9a-f]+/, hash)}\n${script}`);
+    }
   }
 
   async readFirewall(tables: readonly FirewallTable[]): Promise<string | undefined> {
