@@ -15,6 +15,20 @@
 // million prefixes arriving in 64 KiB socket chunks costs one flush per chunk, not one per UPDATE.
 // Sending respects back-pressure (speaker-send-queue.ts).
 //
+// "Announced": every batch of UPDATEs (a flush, a peer's initial table) gets an epoch; a peer's
+// batch counts as written once the connection has handed all of it to the kernel (its write
+// queue is empty: BgpSession has no per-write callback). isAnnounced(prefix) holds when the epoch
+// in which the prefix's current announcement was flushed (or the peer's initial table, for a
+// peer that came up later) has been written to every established peer that takes the prefix.
+// 'sent' fires each time every established peer has been written a newer epoch.
+//
+// Next-hop self: from the local address of the session's connection and the other addresses of
+// its interface (speaker-next-hops.ts), so an IPv4 session carries IPv6 routes with the
+// interface's global and link-local IPv6 addresses, as FRR does.
+//
+// Max-prefix: one route over a peer's limit sends Cease/Maximum Number of Prefixes Reached and
+// the session stays down until the peer is removed and added again.
+//
 // FIB feed ('route'): the Rib's best-path / ECMP changes, minus this speaker's own routes: a
 // prefix whose best path is local is "no route" for the FIB (the kernel must never get our own
 // /32s from BGP, and our own announcement hides a learned path for the same prefix).
