@@ -169,6 +169,8 @@ function ratio(a: number | undefined, b: number | undefined): number | null {
 }
 
 const buildDir = mkdtempSync(join(os.tmpdir(), 'lagless-ingest-'));
+// also when a signal ends the run (the lab's handlers exit the process without unwinding)
+process.on('exit', () => rmSync(buildDir, { recursive: true, force: true }));
 const hostScript = WHO.includes('lagless') ? await buildSpeakerHost(buildDir) : undefined;
 const load = os.loadavg().map((x) => Math.round(x * 100) / 100);
 console.log(`cpus ${os.cpus().length}, load average ${load.join(' ')} (other work on this machine shares the CPUs)`);
