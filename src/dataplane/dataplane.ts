@@ -602,6 +602,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     if (plan.ops.length > 0 || failed.length > 0 || firewall === 'applied') {
       this.#log.info('dataplane applied', {
         ops: plan.ops.length, ...plan.counts, untouched: plan.untouched, held: plan.held.length, failed: failed.length, commands, firewall, ms: Math.round(durationMs),
+        phasesMs: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, Math.round(v * 10) / 10])),
       });
     }
     return {
