@@ -393,14 +393,14 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
    */
   async #readAll(): Promise<void> {
     const seq = this.#eventSeq;
+    // in flight until merged: what flushes write meanwhile stays marked as newer than the read
     this.#readsInFlight++;
-    let read;
     try {
-      read = await this.#readKernel();
+      const read = await this.#readKernel();
+      await this.#serial(async () => this.#mergeRead(read, seq));
     } finally {
       this.#readsInFlight--;
     }
-    await this.#serial(async () => this.#mergeRead(read, seq));
   }
 
   async #readKernel(): Promise<KernelRead> {
