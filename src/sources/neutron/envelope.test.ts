@@ -133,6 +133,13 @@ function code(fn: () => unknown): string {
 const env = (inner: unknown, version: unknown = '2.0') => JSON.stringify({ 'oslo.version': version, 'oslo.message': typeof inner === 'string' ? inner : JSON.stringify(inner) });
 const goodCall = { method: 'm', args: {}, _msg_id: 'a'.repeat(32), _reply_q: 'reply_x', _timeout: null, _unique_id: 'u' };
 
+test('a context key "__proto__" stays an own key both ways (found by the round-trip property)', () => {
+  const m = JSON.parse('{"kind":"cast","method":"_","args":{},"uniqueId":"aaa0aa0aa0aaaaaa0000a0aa000000aa","context":{"__proto__":[]}}') as OsloMessage;
+  const back = decodeEnvelope(encodeEnvelope(m));
+  assert.deepEqual(JSON.parse(JSON.stringify(back)), JSON.parse(JSON.stringify(m)));
+  assert.equal(Object.getPrototypeOf((back as { context: object }).context), Object.prototype);
+});
+
 test('malformed bodies get coded errors', () => {
   assert.equal(code(() => decodeEnvelope('not json')), 'ERR_OSLO_JSON');
   assert.equal(code(() => decodeEnvelope(new Uint8Array([0xff, 0xfe]))), 'ERR_OSLO_JSON');

@@ -178,10 +178,15 @@ function decodeFailure(text: string): RemoteFailure {
   return { class: cls, module, message, tb: tb as string[], args, kwargs };
 }
 
+/** Sets an own data property, even for keys such as "__proto__" that plain assignment would not create. */
+function defineOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function decodeContext(msg: Record<string, unknown>): OsloContext {
   const ctx: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(msg)) {
-    if (k.startsWith(CONTEXT_PREFIX)) ctx[k.slice(CONTEXT_PREFIX.length)] = v;
+    if (k.startsWith(CONTEXT_PREFIX)) defineOwn(ctx, k.slice(CONTEXT_PREFIX.length), v);
   }
   return ctx;
 }
@@ -214,7 +219,7 @@ export function encodeMessage(msg: OsloMessage): Record<string, unknown> {
       } else if (msg.uniqueId !== undefined) {
         out['_unique_id'] = msg.uniqueId;
       }
-      for (const [k, v] of Object.entries(msg.context)) out[CONTEXT_PREFIX + k] = v;
+      for (const [k, v] of Object.entries(msg.context)) defineOwn(out, CONTEXT_PREFIX + k, v);
       return out;
     }
     case 'reply': {
