@@ -314,6 +314,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     this.#watch = undefined;
     await w?.stop();
     await this.#chain.catch(() => {});
+    await this.#firewall.settled();
   }
 
   /**

@@ -6,8 +6,11 @@
 // applied with one `nft -f` (atomic). The applied script carries its hash in a marker counter, so
 // a restarted agent recognises a ruleset that is already right and applies nothing. When the
 // ruleset in force is known to be lagless's last script, only the set and map elements that
-// changed are sent (firewall-delta.ts), with the marker moved to the new hash; should that
-// transaction fail, the whole script is applied instead.
+// changed are sent (firewall-delta.ts); should that transaction fail, the whole script is applied
+// instead. The marker is moved to the new hash by a second transaction that the caller does not
+// wait for: nft needs ~15 ms more for any deletion (it loads every set first) and a new port's
+// delta only adds. Until it lands the marker names the previous script: a restart then replaces
+// the tables (safe), and listings read meanwhile are not compared (they count as during an apply).
 import type { PortSpec } from './port.js';
 import type { FirewallTable, Kernel } from './kernel.js';
 import type { WirablePort } from './validate.js';
@@ -53,6 +56,8 @@ export class FirewallSync {
   generation = 0;
   /** bumped at every apply: a listing read before an apply says nothing about it */
   #applies = 0;
+  /** marker updates, one after the other */
+  #remarking: Promise<void> = Promise.resolve();
 
   constructor(kernel: Kernel, opts: FirewallOptions | false, backoff: BackoffTracker, log: Logger) {
     this.#kernel = kernel;
@@ -143,10 +148,16 @@ export class FirewallSync {
       return settled('unchanged');
     }
     const whole = () => this.#kernel.applyFirewall(marked.script);
-    const apply = delta === undefined ? whole() : this.#kernel.applyFirewall(`${delta}${remarkCommands(marked.tables, marked.hash)}`).catch((err: unknown) => {
-      this.#log.warn('incremental firewall update failed; replacing the tables', { code: 'ERR_DP_FIREWALL', error: err instanceof Error ? err.message : String(err) });
-      return whole();
-    });
+    const apply =
+      delta === undefined
+        ? whole()
+        : this.#kernel.applyFirewall(delta).then(
+            () => this.#remark(marked.tables, marked.hash),
+            (err: unknown) => {
+              this.#log.warn('incremental firewall update failed; replacing the tables', { code: 'ERR_DP_FIREWALL', error: err instanceof Error ? err.message : String(err) });
+              return whole();
+            },
+          );
     const done = apply.then(
       (): FirewallOutcome => {
         this.#backoff.succeed(FIREWALL_KEY);
@@ -168,6 +179,27 @@ export class FirewallSync {
       },
     );
     return { outcome: 'applied', done };
+  }
+
+  /** Moves the marker to `hash` after an incremental update, in the background (see the header). */
+  #remark(tables: readonly FirewallTable[], hash: string): void {
+    this.#applies++; // a listing being read now may have the new elements and the old marker
+    this.#remarking = this.#remarking.then(async () => {
+      try {
+        await this.#kernel.applyFirewall(remarkCommands(tables, hash));
+      } catch (err) {
+        if (this.#hash !== hash) return; // another ruleset is on its way
+        this.#log.warn('moving the firewall marker failed; the tables will be replaced', { code: 'ERR_DP_FIREWALL', error: err instanceof Error ? err.message : String(err) });
+        this.#dirty = true;
+      }
+      this.#applies++;
+      this.#baseline = undefined;
+    });
+  }
+
+  /** Resolves when no marker update is pending (tests, orderly stop). */
+  settled(): Promise<void> {
+    return this.#remarking;
   }
 
   /** begin(), waiting for the apply. */
