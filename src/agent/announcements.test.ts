@@ -61,3 +61,15 @@ test('allowed address pairs: host addresses inside the pools are announced (once
   assert.deepEqual(a.byPort.get('b')?.map(prefixKey), ['10.1.0.6/32', '10.1.0.100/32']);
   assert.equal(a.outsidePools.size, 0, 'pairs outside the pools are no warning');
 });
+
+test('computed again for the same port objects (what the agent does on every change): the same answer; other pools: computed anew', () => {
+  const ports = [port('a', '10.100.0.11', '192.0.2.7'), port('b', '10.100.0.12')];
+  const pools = ['10.100.0.0/16'];
+  const first = computeAnnouncements(ports, pools, []);
+  const again = computeAnnouncements(ports, pools, []);
+  assert.deepEqual(again.prefixes.map(prefixKey), first.prefixes.map(prefixKey));
+  assert.deepEqual(again.outsidePools, first.outsidePools);
+  const wider = computeAnnouncements(ports, ['10.100.0.0/16', '192.0.2.0/24'], []);
+  assert.deepEqual(wider.prefixes.map(prefixKey), ['10.100.0.11/32', '192.0.2.7/32', '10.100.0.12/32']);
+  assert.equal(wider.outsidePools.size, 0);
+});

@@ -25,6 +25,44 @@ export function hostPrefixText(address: string): string | undefined {
   return `${c.address}/${c.family === 4 ? 32 : 128}`;
 }
 
+/** What one port contributes, for a given list of pools: host prefixes (text and parsed) and the addresses outside every pool. */
+interface PortHostRoutes {
+  readonly pools: readonly string[];
+  readonly prefixes: readonly (readonly [text: string, prefix: Prefix])[];
+  readonly outside: readonly string[];
+}
+
+/** Per (immutable) port spec object: the agent recomputes every announcement on each change of any port. */
+const PER_PORT = new WeakMap<PortSpec, PortHostRoutes>();
+
+function portHostRoutes(port: PortSpec, pools: readonly string[]): PortHostRoutes {
+  const cached = PER_PORT.get(port);
+  if (cached !== undefined && cached.pools === pools) return cached;
+  const prefixes: [string, Prefix][] = [];
+  const outside: string[] = [];
+  const push = (text: string) => {
+    if (!prefixes.some(([t]) => t === text)) prefixes.push([text, parsePrefix(text)]);
+  };
+  for (const ip of port.fixedIps) {
+    const text = hostPrefixText(ip.address);
+    if (text === undefined) continue;
+    if (!pools.some((pool) => cidrContains(pool, ip.address))) {
+      outside.push(ip.address);
+      continue;
+    }
+    push(text);
+  }
+  for (const pair of port.allowedAddressPairs) {
+    const c = parseCidr(pair.ipAddress);
+    if (c === undefined || c.len !== (c.family === 4 ? 32 : 128)) continue;
+    if (!pools.some((pool) => cidrContains(pool, c.address))) continue;
+    push(`${c.address}/${c.len}`);
+  }
+  const r = { pools, prefixes, outside };
+  PER_PORT.set(port, r);
+  return r;
+}
+
 export function computeAnnouncements(
   ports: readonly PortSpec[],
   pools: readonly string[],
@@ -33,10 +71,10 @@ export function computeAnnouncements(
   const seen = new Map<string, Prefix>();
   const byPort = new Map<string, Prefix[]>();
   const outsidePools = new Map<string, string[]>();
-  const add = (text: string): Prefix => {
+  const add = (text: string, parsed?: Prefix): Prefix => {
     let p = seen.get(text);
     if (p === undefined) {
-      p = parsePrefix(text);
+      p = parsed ?? parsePrefix(text);
       seen.set(text, p);
     }
     return p;
@@ -46,23 +84,11 @@ export function computeAnnouncements(
     if (text !== undefined) add(text);
   }
   for (const port of ports) {
+    const r = portHostRoutes(port, pools);
+    if (r.outside.length > 0) outsidePools.set(port.id, [...(outsidePools.get(port.id) ?? []), ...r.outside]);
     const mine: Prefix[] = [];
-    for (const ip of port.fixedIps) {
-      const text = hostPrefixText(ip.address);
-      if (text === undefined) continue;
-      if (!pools.some((pool) => cidrContains(pool, ip.address))) {
-        const list = outsidePools.get(port.id) ?? [];
-        list.push(ip.address);
-        outsidePools.set(port.id, list);
-        continue;
-      }
-      mine.push(add(text));
-    }
-    for (const pair of port.allowedAddressPairs) {
-      const c = parseCidr(pair.ipAddress);
-      if (c === undefined || c.len !== (c.family === 4 ? 32 : 128)) continue;
-      if (!pools.some((pool) => cidrContains(pool, c.address))) continue;
-      const p = add(`${c.address}/${c.len}`);
+    for (const [text, prefix] of r.prefixes) {
+      const p = add(text, prefix);
       if (!mine.includes(p)) mine.push(p);
     }
     byPort.set(port.id, mine);
