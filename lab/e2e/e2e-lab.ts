@@ -44,13 +44,16 @@ export class E2eLab {
    * The demo preset (1 spine, 2 ToRs, hv1 + hv2 cabled to both, 2 VMs each) under a lab named
    * `${tag}${pid}`; throws unless it converged. Whatever was built is removed when it fails.
    */
-  static async up(tag: string, opts: { readonly hypervisorKind?: HypervisorKind; readonly progress?: (l: string) => void } = {}): Promise<E2eLab> {
+  static async up(
+    tag: string,
+    opts: { readonly hypervisorKind?: HypervisorKind; readonly progress?: (l: string) => void; /** runs the agents (default [node, bin/lagless]) */ readonly laglessCommand?: readonly string[] } = {},
+  ): Promise<E2eLab> {
     const name = `${tag}${process.pid.toString(36)}`.slice(0, 12);
     const root = mkdtempSync(join(tmpdir(), `lagless-e2e-${tag}-`));
     chmodSync(root, 0o755); // FRR (user frr) reads its configs under it
     const t = topologyFromSpec(PRESETS.demo!, { name, hypervisorKind: opts.hypervisorKind ?? 'lagless' });
     try {
-      const r = await labUp(t, { root, convergeTimeoutMs: 30_000, ...(opts.progress ? { progress: opts.progress } : {}) });
+      const r = await labUp(t, { root, convergeTimeoutMs: 30_000, ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.laglessCommand ? { laglessCommand: opts.laglessCommand } : {}) });
       if (!r.converged) throw new LabError('ERR_LAB_TIMEOUT', `lab ${name} did not converge: ${r.missing.join('; ')}`);
       return new E2eLab(name, root, r.state);
     } catch (err) {
