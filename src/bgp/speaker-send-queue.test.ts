@@ -1,9 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { until } from './session/script-peer.js';
 import type { StateName } from './fsm/types.js';
 import type { UpdateMessage } from './wire/types.js';
 import { SendQueue, type SendTarget } from './speaker-send-queue.js';
+
+/**
+ * Polls until `cond` holds, bounded by time rather than by event-loop turns: the queue polls a
+ * slow socket with a 2 ms timer, which a loaded machine may fire after any fixed number of turns.
+ */
+async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise<void>((resolve) => setTimeout(resolve, 1));
+  }
+}
 
 const u = (n: number): UpdateMessage => ({ type: 'update', withdrawn: [{ afi: 1, addr: n, len: 32 }], attributes: {}, nlri: [] });
 const list = (from: number, count: number) => Array.from({ length: count }, (_, i) => u(from + i));
