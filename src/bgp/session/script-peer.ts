@@ -59,11 +59,17 @@ export function openFrom(asn: number, bgpId: string, holdTime = 9, extra: Partia
   };
 }
 
-/** Run the event loop until `cond` holds; fails after `rounds` turns (no real waiting on time). */
+/** Run the event loop until `cond` holds: `rounds` turns, then (for real timers) polling for at most 5 s. */
 export async function until(cond: () => boolean, what = 'condition', rounds = 200): Promise<void> {
   for (let i = 0; i < rounds; i++) {
     if (cond()) return;
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  if (!cond()) throw new Error(`timed out waiting for ${what}`);
+  // still not there: something may be waiting on a real timer (a socket poll), which a loaded
+  // machine fires late; keep polling by time, bounded
+  const end = Date.now() + 5000;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise<void>((resolve) => setTimeout(resolve, 1));
+  }
 }
