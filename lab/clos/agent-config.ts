@@ -37,7 +37,8 @@ export function agentConfigText(t: Topology, h: HypervisorNode, paths: AgentPath
     dataplane: { gatewayV4: t.subnet.gateway4 },
     control: { socket: paths.socket },
     logging: { level: 'info' },
-    metrics: { listen: null },
+    // each hypervisor is its own namespace: the same loopback port everywhere
+    metrics: { listen: `127.0.0.1:${LAB_METRICS_PORT}` },
   };
   const r = validateConfig(raw, { defaultHost: h.name });
   if (!r.ok) {
@@ -46,6 +47,9 @@ export function agentConfigText(t: Topology, h: HypervisorNode, paths: AgentPath
   }
   return printConfig(r.config);
 }
+
+/** Where every lab agent serves Prometheus /metrics, on its hypervisor namespace's loopback. */
+export const LAB_METRICS_PORT = 9180;
 
 /** A VM's port as the sources deliver it. */
 export function portSpecFor(t: Topology, vm: VmNode): PortSpec {

@@ -9,10 +9,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { portsFileText } from '../clos/agent-config.js';
+import { LAB_METRICS_PORT, portsFileText } from '../clos/agent-config.js';
 import { defaultNextHops, kernelRoutes } from '../clos/probe.js';
 import { allVms } from '../clos/topology.js';
-import { waitFor } from '../proc.js';
+import { run, waitFor } from '../proc.js';
 import { cableExtraVm, pings, portEntry, routesIn, timeUntil, torsHaveVm, torsRouteVm } from './checks.js';
 import { E2eLab } from './e2e-lab.js';
 
@@ -58,6 +58,27 @@ test('each agent: both uplinks Established, its ports wired, an ECMP default ove
 test('each ToR has every VM\'s /32 and /128 from the right hypervisor', async () => {
   for (const vm of allVms(lab.topology)) {
     assert.deepEqual(await torsRouteVm(lab, vm), { tor1: { v4: true, v6: true }, tor2: { v4: true, v6: true } }, vm.name);
+  }
+});
+
+test('each agent serves Prometheus /metrics: sessions up, ports wired, ECMP default installed, reconciles counted', async () => {
+  const fetchText = `fetch('http://127.0.0.1:${LAB_METRICS_PORT}/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))`;
+  for (const hv of HVS) {
+    const r = await run(['ip', 'netns', 'exec', lab.ns(hv), process.execPath, '-e', fetchText]);
+    const text = r.stdout;
+    for (const line of [
+      'lagless_bgp_peer_up{peer="tor1"} 1',
+      'lagless_bgp_peer_up{peer="tor2"} 1',
+      'lagless_bgp_peer_state{peer="tor1"} 6',
+      'lagless_ports{state="wired"} 2',
+      'lagless_fib_routes{family="ipv4"} 1',
+      'lagless_fib_routes{family="ipv6"} 1',
+      'lagless_source_in_sync 1',
+    ]) {
+      assert.ok(text.split('\n').includes(line), `${hv} /metrics has "${line}"`);
+    }
+    assert.match(text, /^lagless_reconcile_runs_total [1-9]/m, `${hv} counted its reconciles`);
+    assert.match(text, /^lagless_bgp_prefixes_advertised\{peer="tor1",family="ipv4"\} [1-9]/m, `${hv} advertised IPv4 prefixes to tor1`);
   }
 });
 
