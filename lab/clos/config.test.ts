@@ -119,7 +119,7 @@ test('agent config: the agent\'s own parser accepts it; uplinks to both ToRs, VM
   assert.deepEqual(c.source, { type: 'file', path: '/run/lab/hv1/ports.yaml' });
   assert.equal(c.control.socket, '/run/lab/hv1/agent.sock');
   assert.equal(c.dataplane.gatewayV4, '10.100.0.1');
-  assert.equal(c.metrics.listen, null);
+  assert.equal(c.metrics.listen, '127.0.0.1:9180', 'metrics on the hypervisor namespace loopback');
 });
 
 test('ports file: the file source reads back exactly the VMs of the hypervisor', () => {
