@@ -168,7 +168,14 @@ test('remote failures and timeouts are coded errors; garbage on a fanout is drop
     assert.equal(e.remote?.class, 'NoSuchMethod');
     return true;
   });
-  await assert.rejects(client.call('q-nobody-listens', 'x', {}, { timeoutMs: 300 }), (e: unknown) => e instanceof NeutronError && e.code === 'ERR_RPC_TIMEOUT');
+  // a topic no queue is bound to (a server not subscribed yet, e.g. just after a broker restart):
+  // the broker returns the mandatory call, which fails at once instead of after its 20 s timeout
+  await assert.rejects(client.call('q-nobody-listens', 'x', {}, { timeoutMs: 20_000 }), (e: unknown) => e instanceof NeutronError && e.code === 'ERR_RPC_UNROUTABLE');
+  // a queue that takes the call but nobody answers: the timeout
+  const ch = conn.channel!;
+  const silent = await ch.assertQueue('', { exclusive: true });
+  await ch.bindQueue(silent.queue, 'neutron', 'q-silent');
+  await assert.rejects(client.call('q-silent', 'x', {}, { timeoutMs: 300 }), (e: unknown) => e instanceof NeutronError && e.code === 'ERR_RPC_TIMEOUT');
   assert.equal(client.pendingCalls, 0);
 
   // Garbage on a fanout the agent listens to is dropped with a coded error; the next cast still arrives.

@@ -109,7 +109,14 @@ export class RpcClient extends EventEmitter<RpcClientEvents> {
       }, timeoutMs);
       this.#pending.set(msg.msgId, { method, resolve, reject, timer, result: null });
       try {
-        this.#conn.publish(this.#exchange, topic, Buffer.from(encodeEnvelope(msg), 'utf8'), { ...JSON_PROPS, expiration: String(timeoutMs) });
+        // mandatory: a call no queue takes (the server has not declared its consumers yet, e.g.
+        // right after a broker restart) comes back at once instead of vanishing until the timeout
+        this.#conn.publish(this.#exchange, topic, Buffer.from(encodeEnvelope(msg), 'utf8'), {
+          ...JSON_PROPS,
+          expiration: String(timeoutMs),
+          mandatory: true,
+          messageId: msg.msgId,
+        });
       } catch (e) {
         clearTimeout(timer);
         this.#pending.delete(msg.msgId);
@@ -139,7 +146,18 @@ export class RpcClient extends EventEmitter<RpcClientEvents> {
     return this.#pending.size;
   }
 
+  /** The broker returned a mandatory call no queue took: fail it now (the caller retries). */
+  #returned(m: { properties: { messageId?: unknown }; fields: { routingKey?: string } }): void {
+    const id = typeof m.properties.messageId === 'string' ? m.properties.messageId : undefined;
+    const p = id === undefined ? undefined : this.#pending.get(id);
+    if (id === undefined || p === undefined) return;
+    clearTimeout(p.timer);
+    this.#pending.delete(id);
+    p.reject(new NeutronError('ERR_RPC_UNROUTABLE', `call ${p.method} on ${m.fields.routingKey ?? '?'}: no server consumes it yet (the broker returned the message)`));
+  }
+
   async #setup(ch: Channel): Promise<void> {
+    ch.on('return', (returned: { properties: { messageId?: unknown }; fields: { routingKey?: string } }) => this.#returned(returned));
     // The server declares these too; the parameters must be the ones oslo.messaging uses.
     await ch.assertExchange(this.#exchange, 'topic', { durable: false, autoDelete: false });
     const replyQ = `reply_${newId()}`;
