@@ -13,17 +13,10 @@ import { run } from '../proc.js';
 import { GATEWAY_V6, GATEWAY_V6_PREFIX_LEN } from '../../src/dataplane/model.js';
 import type { PortSpec } from '../../src/dataplane/port.js';
 import { ipFamily } from '../../src/lib/ip.js';
-import { HOST_SYSCTLS } from '../../src/dataplane/wiring.js';
+import { HOST_SYSCTLS, TAP_SYSCTLS as DATAPLANE_TAP_SYSCTLS } from '../../src/dataplane/wiring.js';
 
-/** The same per-tap settings as lagless's (src/dataplane/wiring.ts TAP_SYSCTLS), minus proxy_ndp (fe80::1 is local). */
-const TAP_SYSCTLS: readonly (readonly [string, string])[] = [
-  ['net/ipv4/conf/%/proxy_arp', '1'],
-  ['net/ipv4/neigh/%/proxy_delay', '0'],
-  ['net/ipv4/conf/%/rp_filter', '1'],
-  ['net/ipv4/conf/%/forwarding', '1'],
-  ['net/ipv6/conf/%/accept_ra', '0'],
-  ['net/ipv6/conf/%/forwarding', '1'],
-];
+/** The same per-tap settings as lagless's dataplane, minus proxy_ndp (fe80::1 is local here). */
+const TAP_SYSCTLS = DATAPLANE_TAP_SYSCTLS.filter(([p]) => !p.endsWith('/proxy_ndp'));
 
 const set = (path: string, value: string) => `echo ${value} > /proc/sys/${path}`;
 
