@@ -30,10 +30,9 @@ export function parseIpv6(s: string): Uint8Array | undefined {
     const v4 = parseIpv4(text.slice(lastColon + 1));
     if (v4 === undefined) return undefined;
     tail = [(v4 >>> 16) & 0xffff, v4 & 0xffff];
-    text = text.slice(0, lastColon + 1) + '0'; // placeholder group, replaced below
-    text = text.slice(0, -1);
-    if (text.endsWith('::')) text = text; // "::1.2.3.4"
-    else if (text.endsWith(':')) text = text.slice(0, -1);
+    // keep the colons before the IPv4 tail: "::" stays (as in "::ffff:1.2.3.4"), a lone ":" goes
+    text = text.slice(0, lastColon + 1);
+    if (!text.endsWith('::')) text = text.slice(0, -1);
   }
   const dbl = text.indexOf('::');
   if (dbl !== -1 && text.indexOf('::', dbl + 1) !== -1) return undefined;
